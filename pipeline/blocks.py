@@ -1,0 +1,233 @@
+"""Block stage: find recommendation tables and stitch each recommendation's cells.
+
+Works from word positions only (no ruling lines), so ruled Word tables, unruled
+text-aligned tables and one-table landscape trackers come out the same way:
+
+1. A header row is a line whose wide-gap segments (plus the lines of multi-line
+   header cells under it) match column synonyms of `rules/columns.yaml`; the
+   left edges of its segments are the column edges.
+2. A line whose number-column text is a record label (`rules/layout.yaml`) and
+   whose recommendation text starts at that column's edge opens a new record.
+3. Following lines are sliced into the columns, across page breaks, until the next
+   record, a section heading (`Appendix 3 …`) or the end of the document.  A
+   full-width "Evidence of Progress" row switches to full-width evidence lines.
+   Repeated header rows are skipped wherever they appear.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass, field
+
+from .layout import page_lines, split_segments
+from .models import Cell, Column, Line, Page, RecBlock
+from .rules import ColumnRule, Rules
+
+_PUNCT = re.compile(r"[^\w\s#]")
+_EDGE_TOL = 2.5  # points a word may start left of its column edge
+_ALIGN_TOL = 3.5  # points between a record's first words and the column edges
+
+
+def _norm(text: str) -> str:
+    text = text.replace("’", "'").casefold()
+    return " ".join(_PUNCT.sub(" ", text.replace("'s", "s")).split())
+
+
+@dataclass
+class _Header:
+    columns: list[Column]
+    n_lines: int
+    rule_id: str
+
+
+def _match_column(label: str, rules: list[ColumnRule]) -> tuple[ColumnRule, int] | None:
+    """Return the column rule whose synonym matches `label` best, with its length."""
+    text = f" {_norm(label)} "
+    best: tuple[ColumnRule, int] | None = None
+    for rule in rules:
+        for syn in rule.synonyms:
+            s = _norm(syn)
+            if s and f" {s} " in text and (best is None or len(s) > best[1]):
+                best = (rule, len(s))
+    return best
+
+
+def _header_vocabulary(rules: Rules) -> set[str]:
+    words = {"for", "completion", "cabinet", "member", "members", "date", "of", "the", "and", "by"}
+    for col in rules.columns.columns:
+        for syn in col.synonyms:
+            words.update(_norm(syn).split())
+    return words
+
+
+class TableFinder:
+    """Detects header rows and slices lines into columns for one rule set."""
+
+    def __init__(self, rules: Rules):
+        self.rules = rules
+        self.vocab = _header_vocabulary(rules)
+        self.label_rules = rules.layout.rec_label
+        self.evidence_rules = rules.columns.evidence_row
+        self.end_rules = rules.layout.section_end
+
+    # -- header rows -------------------------------------------------------------
+    def _is_header_continuation(self, first: Line, prev: Line, ln: Line) -> bool:
+        if ln.page != first.page or ln.top - prev.bottom > 0.8 * ln.size:
+            return False
+        if first.bold and ln.bold:
+            return True
+        return all(_norm(w.text) in self.vocab for w in ln.words if _norm(w.text))
+
+    def header_at(self, lines: list[Line], i: int) -> _Header | None:
+        """Return the header row starting at lines[i], or None."""
+        first = lines[i]
+        segs = split_segments(first)
+        if len(segs) < self.rules.columns.min_columns:
+            return None
+        groups: list[list[Line]] = [[s] for s in segs]
+        n = 1
+        prev = first
+        while i + n < len(lines) and n < 5 and self._is_header_continuation(first, prev, lines[i + n]):
+            for s in split_segments(lines[i + n]):
+                # A continuation segment belongs to the column whose edge it is under.
+                k = max((j for j, g in enumerate(groups) if g[0].x0 - _ALIGN_TOL <= s.x0), default=0)
+                groups[k].append(s)
+            prev = lines[i + n]
+            n += 1
+        columns: list[Column] = []
+        used: set[str] = set()
+        for g in groups:
+            label = " ".join(s.text for s in g)
+            m = _match_column(label, self.rules.columns.columns)
+            if m is None or m[0].field in used:
+                columns.append(Column("other", g[0].x0, label, "col.unmatched"))
+                continue
+            used.add(m[0].field)
+            columns.append(Column(m[0].field, g[0].x0, label, m[0].id))
+        matched = [c for c in columns if c.field != "other"]
+        if len(matched) < self.rules.columns.min_columns or not {"number", "recommendation"} <= used:
+            return None
+        rule_id = "+".join(c.rule_id for c in matched)
+        return _Header(columns, n, rule_id)
+
+    def is_header_line(self, line: Line) -> bool:
+        """True when `line` alone looks like the first line of a header row."""
+        return self.header_at([line], 0) is not None
+
+    # -- content lines -------------------------------------------------------------
+    @staticmethod
+    def slice_line(line: Line, columns: list[Column]) -> dict[str, Line]:
+        """Split a line's words among the columns by their left edges."""
+        parts: dict[str, list] = {}
+        for w in line.words:
+            k = 0
+            for j, c in enumerate(columns):
+                if w.x0 >= c.x0 - _EDGE_TOL:
+                    k = j
+            parts.setdefault(columns[k].field, []).append(w)
+        return {f: Line(tuple(ws)) for f, ws in parts.items()}
+
+    def record_label(self, line: Line, columns: list[Column]) -> tuple[str, str] | None:
+        """Return (label, rule id) when `line` opens a new record, else None."""
+        parts = self.slice_line(line, columns)
+        num = parts.get("number")
+        rec = parts.get("recommendation")
+        if num is None or rec is None:
+            return None
+        rec_col = next(c for c in columns if c.field == "recommendation")
+        if abs(rec.x0 - rec_col.x0) > _ALIGN_TOL:
+            return None
+        for r in self.label_rules:
+            if r.regex.match(num.text.strip()):
+                return num.text.strip(), r.id
+        return None
+
+    def evidence_row(self, line: Line) -> str | None:
+        for r in self.evidence_rules:
+            if r.regex.match(line.text):
+                return r.id
+        return None
+
+    def section_end(self, line: Line, body_size: float) -> bool:
+        if not (line.bold or line.size > body_size * 1.1):
+            return False
+        return any(r.regex.match(line.text) for r in self.end_rules)
+
+
+@dataclass
+class _Open:
+    label: str
+    label_rule: str
+    header_rule: str
+    layout: str
+    columns: list[Column]
+    cells: dict[str, list[Line]] = field(default_factory=dict)
+    evidence_rule: str | None = None
+
+    def add(self, fld: str, line: Line) -> None:
+        self.cells.setdefault(fld, []).append(line)
+
+    def close(self) -> RecBlock:
+        rules = {c.field: c.rule_id for c in self.columns}
+        cells = tuple(
+            Cell(f, tuple(lines), self.evidence_rule if f == "evidence" and self.evidence_rule else rules.get(f, "col.unmatched"))
+            for f, lines in self.cells.items()
+            if f != "other"
+        )
+        return RecBlock(self.label, self.label_rule, self.layout, cells, self.header_rule)
+
+
+def find_blocks(pages: tuple[Page, ...] | list[Page], rules: Rules) -> list[RecBlock]:
+    """Return every recommendation block of a document, in reading order."""
+    finder = TableFinder(rules)
+    content = page_lines(pages, rules, keep=finder.is_header_line)
+    sizes = [ln.size for lines in content for ln in lines]
+    body_size = statistics.median(sizes) if sizes else 10.0
+    blocks: list[RecBlock] = []
+    columns: list[Column] | None = None
+    header_rule = ""
+    current: _Open | None = None
+    for lines in content:
+        i = 0
+        while i < len(lines):
+            ln = lines[i]
+            header = finder.header_at(lines, i)
+            if header is not None:
+                columns, header_rule = header.columns, header.rule_id
+                i += header.n_lines
+                continue
+            i += 1
+            if finder.section_end(ln, body_size):
+                if current is not None:
+                    blocks.append(current.close())
+                current, columns = None, None
+                continue
+            if columns is None:
+                continue
+            label = finder.record_label(ln, columns)
+            if label is not None:
+                if current is not None:
+                    blocks.append(current.close())
+                has_evidence_col = any(c.field == "evidence" for c in columns)
+                current = _Open(label[0], label[1], header_rule,
+                                "tracker" if has_evidence_col else "row+evidence", columns)
+                for fld, part in finder.slice_line(ln, columns).items():
+                    if fld != "number":
+                        current.add(fld, part)
+                continue
+            if current is None:
+                continue
+            if current.evidence_rule is None and current.layout != "tracker":
+                rid = finder.evidence_row(ln)
+                if rid is not None and abs(ln.x0 - columns[0].x0) <= _ALIGN_TOL * 2:
+                    current.evidence_rule = rid
+                    continue
+            if current.evidence_rule is not None:
+                current.add("evidence", ln)
+            else:
+                for fld, part in finder.slice_line(ln, columns).items():
+                    current.add(fld, part)
+    if current is not None:
+        blocks.append(current.close())
+    return blocks

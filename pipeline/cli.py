@@ -1,0 +1,161 @@
+"""Command-line interface: `scrutiny ingest | rules check | inspect`.
+
+Data and summaries go to stdout, progress and errors to stderr.  Exit codes:
+0 ok, 1 some files could not be read (after all others are done), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from .rules import RulesError, load_rules
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _rules(rules_dir: str | None):  # type: ignore[no-untyped-def]
+    try:
+        return load_rules(rules_dir)
+    except RulesError as exc:
+        raise click.UsageError(f"invalid rules: {exc}") from exc
+
+
+rules_option = click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False),
+                            envvar="SCRUTINY_RULES", help="Rules directory (default: the bundled rules/).")
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(package_name="scrutiny-tracking")
+def cli() -> None:
+    """Extract council scrutiny recommendation-tracking reports from PDF into Parquet."""
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--out", "out", default="data/processed", show_default=True, type=click.Path(file_okay=False),
+              help="Output directory of the Parquet datasets.")
+@click.option("--force", is_flag=True, help="Re-parse files already ingested, replacing their rows.")
+@click.option("--scheme", default=None, help="Category scheme id for every file (default: detect per file).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: all cores).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@rules_option
+def ingest(paths: tuple[str, ...], out: str, force: bool, scheme: str | None, workers: int | None,
+           quiet: bool, as_json: bool, rules_dir: str | None) -> None:
+    """Ingest PDFs (files or folders, searched recursively) into Parquet under OUT.
+
+    Files already ingested (same sha256) are skipped; --force re-parses them.
+    Every file gets a row in OUT/files with its status and reason.
+
+    Example:
+
+        scrutiny ingest data/raw --out data/processed
+    """
+    from .ingest import default_workers, find_pdfs
+    from .ingest import ingest as run_ingest
+
+    rules = _rules(rules_dir)
+    if scheme is not None:
+        try:
+            rules.scheme(scheme)
+        except RulesError as exc:
+            raise click.BadParameter(str(exc), param_hint="--scheme") from exc
+    targets = list(paths) or ["data/raw"]
+    for t in targets:
+        if not Path(t).exists():
+            raise click.BadParameter(f"{t} does not exist", param_hint="PATHS")
+    total = len(find_pdfs(targets))
+    bar = tqdm(total=total, unit="file", disable=quiet or None, file=sys.stderr, dynamic_ncols=True)
+    found = 0
+
+    def progress(x, path):  # type: ignore[no-untyped-def]
+        nonlocal found
+        if x is not None:
+            found += len(x.recommendations)
+        bar.set_postfix(recs=found, refresh=False)
+        bar.update(1)
+
+    try:
+        summary = run_ingest(targets, out, rules, rules_dir=rules_dir, force=force, scheme=scheme,
+                             workers=workers or default_workers(), on_file=progress)
+    finally:
+        bar.close()
+    if as_json:
+        click.echo(json.dumps({
+            "files": sum(summary.statuses.values()), "skipped": summary.skipped,
+            "statuses": dict(summary.statuses), "recommendations": summary.recommendations,
+            "failed": [{"file": f, "status": s, "message": m} for f, s, m in summary.failed],
+        }, indent=1))
+    else:
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.statuses.items())) or "nothing new"
+        click.echo(f"{out}: {sum(summary.statuses.values())} file(s) ingested ({counts}); "
+                   f"{summary.recommendations} recommendation(s); {summary.skipped} already done")
+        for f, s, m in summary.failed:
+            click.echo(f"  {s}: {f}: {m}")
+    sys.exit(0 if summary.ok else 1)
+
+
+@cli.group(context_settings=CONTEXT)
+def rules() -> None:
+    """Validate and list the extraction rules."""
+
+
+@rules.command("check", context_settings=CONTEXT)
+@rules_option
+def rules_check(rules_dir: str | None) -> None:
+    """Validate every rule file and list the rules by id.
+
+    Example:
+
+        scrutiny rules check --rules ./my-rules
+    """
+    r = _rules(rules_dir)
+    for rid, kind in r.ids():
+        click.echo(f"{rid}\t{kind}")
+    click.echo(f"ok: {len(r.ids())} rules, schemes {', '.join(sorted(r.schemes))} ({r.source})", err=True)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("pdf", type=click.Path(exists=True, dir_okay=False))
+@click.option("--page", type=click.IntRange(min=1), default=None, help="Only blocks touching this page.")
+@click.option("--png", type=click.Path(dir_okay=False), default=None,
+              help="Draw the detected cells of --page (default: first table page) into this PNG.")
+@click.option("--scheme", default=None, help="Category scheme id (default: detect).")
+@rules_option
+def inspect(pdf: str, page: int | None, png: str | None, scheme: str | None, rules_dir: str | None) -> None:
+    """Show what was detected in a PDF: blocks, cells, fields and the rule behind each.
+
+    Example:
+
+        scrutiny inspect report.pdf --page 3 --png page3.png
+    """
+    from .inspect import describe, page_boxes
+    from .read import ReadError, read_document, render_page
+    from .write import write_bytes
+
+    r = _rules(rules_dir)
+    try:
+        doc = read_document(pdf)
+    except ReadError as exc:
+        click.echo(f"{pdf}: {exc.status}: {exc.message}", err=True)
+        sys.exit(1)
+    text, first_page = describe(doc, r, page, scheme)
+    click.echo(text)
+    if png:
+        number = page or first_page or 1
+        write_bytes(png, render_page(pdf, number, page_boxes(doc, r, number)))
+        click.echo(f"wrote {png} (page {number})", err=True)
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

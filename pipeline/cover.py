@@ -1,0 +1,129 @@
+"""Cover stage: report fields from the cover page, the council, and the category scheme.
+
+Takes the document's pages (as lines); returns `CoverField`s with provenance, the
+council (from the contact e-mail domain or a phrase, `rules/cover.yaml`) and the
+scheme whose "Category / Criteria" entries the document prints (`rules/schemes/`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .layout import group_lines
+from .models import CoverField, Line, Page, union_bbox
+from .rules import CouncilRule, CoverFieldRule, Rules, Scheme
+
+_EMAIL = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)")
+
+
+def _label_regex(label: str) -> re.Pattern[str]:
+    words = r"\s+".join(re.escape(w) for w in label.split())
+    return re.compile(rf"^\s*{words}\s*:\s*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Label:
+    rule: CoverFieldRule
+    regex: re.Pattern[str]
+    length: int
+
+
+def _labels(rules: Rules) -> list[_Label]:
+    out = [_Label(f, _label_regex(lbl), len(lbl)) for f in rules.cover.fields for lbl in f.labels]
+    return sorted(out, key=lambda x: -x.length)  # longest label first: "Date approved" before "Date"
+
+
+def _match(line: Line, labels: list[_Label]) -> tuple[_Label, str] | None:
+    for lab in labels:
+        m = lab.regex.match(line.text)
+        if m:
+            return lab, line.text[m.end():].strip()
+    return None
+
+
+def cover_fields(pages: tuple[Page, ...] | list[Page], rules: Rules, max_pages: int = 2) -> dict[str, CoverField]:
+    """Return the cover-page fields found on the first pages, by field name.
+
+    A value continues on following lines of the same font size and weight that sit
+    close below it and carry no label of their own (a title wrapped over two lines).
+    """
+    labels = _labels(rules)
+    out: dict[str, CoverField] = {}
+    for page in pages[:max_pages]:
+        lines = group_lines(page.words)
+        i = 0
+        while i < len(lines):
+            hit = _match(lines[i], labels)
+            i += 1
+            if hit is None or hit[0].rule.field in out:
+                continue
+            lab, value = hit
+            boxes = [lines[i - 1].bbox]
+            last = lines[i - 1].words[-1]
+            while i < len(lines) and value:
+                nxt = lines[i]
+                first = nxt.words[0]
+                close = nxt.top - lines[i - 1].bottom <= 0.5 * nxt.size
+                if not (close and first.size == last.size and first.bold == last.bold) or _match(nxt, labels):
+                    break
+                value += " " + nxt.text
+                boxes.append(nxt.bbox)
+                i += 1
+            bbox = union_bbox(boxes)
+            assert bbox is not None
+            out[lab.rule.field] = CoverField(lab.rule.field, " ".join(value.split()), page.number, bbox, lab.rule.id)
+    return out
+
+
+def find_council(pages: tuple[Page, ...] | list[Page], fields: dict[str, CoverField], rules: Rules) -> tuple[str | None, str | None]:
+    """Return (council name, rule id) from the e-mail domain or a cover phrase."""
+    text = " ".join(w.text for p in pages[:2] for w in p.words)
+    domains = [m.group(1).lower() for m in _EMAIL.finditer(text)]
+    if "contact_email" in fields:
+        domains.insert(0, fields["contact_email"].text.split("@")[-1].lower())
+    council: CouncilRule
+    for council in rules.cover.councils:
+        if any(d == cd or d.endswith("." + cd) for d in domains for cd in council.domains):
+            return council.name, council.id
+    low = text.casefold()
+    for council in rules.cover.councils:
+        if any(p.casefold() in low for p in council.phrases):
+            return council.name, council.id
+    for d in domains:
+        if d.endswith(".gov.uk"):
+            # Unknown council: name it after its domain rather than guess a full title.
+            return d.removesuffix(".gov.uk").split(".")[-1].replace("-", " ").title(), "council.email_domain"
+    return None, None
+
+
+def _category_regex(code: int, name: str) -> re.Pattern[str]:
+    words = [re.escape(w) for w in re.sub(r"[()]", " ", name).split()]
+    body = r"[\s()\-–]*".join(words)
+    return re.compile(rf"(?<![\d/.]){code}\s*[:.\-–)]?\s*\(?{body}\b", re.IGNORECASE)
+
+
+def scheme_score(scheme: Scheme, text: str) -> float:
+    """Share of the scheme's categories printed as `<code> <label>` in `text`."""
+    hits = 0
+    for cat in scheme.categories:
+        names = (cat.label, *cat.synonyms)
+        if any(_category_regex(cat.code, n).search(text) for n in names):
+            hits += 1
+    return hits / len(scheme.categories)
+
+
+def detect_scheme(text: str, assessments: list[str], rules: Rules) -> tuple[Scheme | None, str | None]:
+    """Pick the scheme whose categories the document prints; None when unclear.
+
+    The Category/Criteria appendix (anywhere in `text`) decides first; the
+    assessment cells are the fallback.  Returns (scheme, rule id of the evidence).
+    """
+    for source, body in (("appendix", text), ("assessments", "\n".join(assessments))):
+        scored = sorted(((scheme_score(s, body), s.id) for s in rules.schemes.values()), reverse=True)
+        if not scored or scored[0][0] < 0.5:
+            continue
+        if len(scored) > 1 and scored[1][0] == scored[0][0]:
+            continue
+        return rules.schemes[scored[0][1]], f"scheme.detect.{source}"
+    return None, None

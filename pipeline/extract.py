@@ -1,0 +1,98 @@
+"""One PDF through every stage: read -> blocks -> cover -> fields -> normalise.
+
+`extract_file(path, rules)` never raises for bad input: it returns an `Extraction`
+whose `status` and one-line `message` say what happened, with the normalised report
+and recommendations when the file is a tracking report.  Nothing is written here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import PARSER_VERSION
+from .blocks import find_blocks
+from .cover import cover_fields, detect_scheme, find_council
+from .layout import group_lines
+from .models import Document, Recommendation, Report
+from .normalise import recommendation, report
+from .read import ReadError, file_sha256, read_document
+from .rules import Rules
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """The outcome for one file (what the `files` row says, plus any records)."""
+
+    source_file: str
+    sha256: str
+    n_bytes: int
+    n_pages: int
+    status: str
+    message: str
+    seconds: float
+    ingested_at: dt.datetime
+    report: Report | None = None
+    recommendations: tuple[Recommendation, ...] = field(default=())
+    parser_version: str = PARSER_VERSION
+
+
+def document_text(doc: Document) -> str:
+    """All text of a document, line by line (used for scheme detection)."""
+    return "\n".join(ln.text for p in doc.pages for ln in group_lines(p.words))
+
+
+def extract_document(doc: Document, rules: Rules, scheme_id: str | None = None) -> tuple[str, str, Report | None, tuple[Recommendation, ...]]:
+    """Return (status, message, report, recommendations) for a read document."""
+    if not any(p.words for p in doc.pages):
+        return "empty", f"no text on any of {len(doc.pages)} page(s) (scanned images need OCR first)", None, ()
+    blocks = find_blocks(doc.pages, rules)
+    if not blocks:
+        return "no_tracking_table", f"no recommendation tracking table found in {len(doc.pages)} page(s)", None, ()
+    fields = cover_fields(doc.pages, rules)
+    if scheme_id:
+        scheme = (rules.scheme(scheme_id), "scheme.override")
+    else:
+        assessments = [c.text for b in blocks if (c := b.cell("assessment")) is not None]
+        scheme = detect_scheme(document_text(doc), assessments, rules)  # type: ignore[assignment]
+    council = find_council(doc.pages, fields, rules)
+    rep = report(fields, council, scheme, rules)
+    recs = tuple(recommendation(b, scheme[0], rules) for b in blocks)
+    ids = [r.rec_id for r in recs]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    msg = f"{len(recs)} recommendation(s), scheme {rep.category_scheme or 'unknown'}"
+    if dupes:
+        msg += f"; repeated labels {', '.join(dupes)}"
+    return "parsed", msg, rep, recs
+
+
+def extract_file(path: str | Path, rules: Rules, scheme_id: str | None = None, sha256: str | None = None) -> Extraction:
+    """Run every stage on one file; bad input becomes a status, never an exception."""
+    started = time.perf_counter()
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    path = Path(path)
+    n_bytes = path.stat().st_size if path.exists() else 0
+
+    def done(status: str, message: str, n_pages: int = 0, rep: Report | None = None,
+             recs: tuple[Recommendation, ...] = (), sha: str = "") -> Extraction:
+        return Extraction(str(path), sha, n_bytes, n_pages, status, message,
+                          round(time.perf_counter() - started, 4), now, rep, recs)
+
+    try:
+        sha = sha256 or file_sha256(path)
+    except OSError as exc:
+        return done("error", f"cannot read file: {exc.strerror or exc}")
+    try:
+        doc = read_document(path, sha256=sha)
+        status, message, rep, recs = extract_document(doc, rules, scheme_id)
+        return done(status, message, len(doc.pages), rep, recs, sha)
+    except ReadError as exc:
+        return done(exc.status, exc.message, sha=sha)
+    except MemoryError:
+        return done("error", "out of memory while parsing", sha=sha)
+    except Exception as exc:  # a parser bug must not stop the batch; keep the reason
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        return done("error", f"internal error: {type(exc).__name__}: {exc} ({Path(where.filename).name}:{where.lineno})", sha=sha)

@@ -1,0 +1,198 @@
+"""Field stage: split the cells of a recommendation block into field values.
+
+Each function takes cell text (or a `Cell`) and the rules and returns values with
+the id of the rule that produced them:
+- recommendation cell -> intro, sub-items (`a)`, `(a)`, `i)`, `(ii)`), closing text;
+- responsibility cell -> lead and partners (spaCy span ruler over relation phrases);
+- target cell -> target dates and completion date;
+- assessment cell -> category code and label of a scheme;
+- evidence -> anticipated completion date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from .dates import find_dates
+from .models import Cell, SubItem, join_lines
+from .nlp import nlp_for, relation_spans
+from .rules import Rules, Scheme
+
+_WS = re.compile(r"\s+")
+_PUNCT = re.compile(r"[^\w\s]")
+
+
+def clean(text: str) -> str:
+    """Collapse whitespace."""
+    return _WS.sub(" ", text).strip()
+
+
+# -- recommendation text ----------------------------------------------------------
+@dataclass(frozen=True)
+class RecText:
+    intro: str
+    sub_items: tuple[SubItem, ...]
+    outro: str
+    rule_ids: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        parts = [self.intro] + [f"{s.label}) {s.text}" for s in self.sub_items] + [self.outro]
+        return "\n".join(p for p in parts if p)
+
+
+def _sub_label(text: str, rules: Rules) -> tuple[str, str, str] | None:
+    for r in rules.layout.sub_item:
+        m = r.regex.match(text)
+        if m:
+            return m.group("label").lower(), text[m.end():], r.id
+    return None
+
+
+def split_recommendation(cell: Cell | None, rules: Rules) -> RecText:
+    """Split a recommendation cell into intro, labelled sub-items and closing text.
+
+    A sub-item runs from a line starting with its label to the next label or the
+    next paragraph break after the last label, where the closing text begins.
+    """
+    if cell is None:
+        return RecText("", (), "", ())
+    intro: list[str] = []
+    outro: list[str] = []
+    items: list[tuple[str, list[str]]] = []
+    used: list[str] = []
+    for para in cell.paragraph_lines():
+        for k, ln in enumerate(para):
+            hit = _sub_label(ln.text, rules)
+            if hit is not None and not outro:
+                items.append((hit[0], [hit[1]]))
+                if hit[2] not in used:
+                    used.append(hit[2])
+            elif outro or (items and k == 0):
+                outro.append(ln.text)
+            elif items:
+                items[-1][1].append(ln.text)
+            else:
+                intro.append(ln.text)
+    subs = tuple(SubItem(label, join_lines(lines)) for label, lines in items)
+    return RecText(join_lines(intro), subs, join_lines(outro), tuple(used))
+
+
+# -- responsibility ----------------------------------------------------------------
+@dataclass(frozen=True)
+class Responsibility:
+    text: str
+    lead: str | None
+    partners: tuple[str, ...]
+    rule_ids: tuple[str, ...]
+
+
+def split_responsibility(text: str, rules: Rules) -> Responsibility:
+    """Split a responsibility cell at relation phrases: lead, then one partner each."""
+    text = clean(text)
+    if not text:
+        return Responsibility("", None, (), ())
+    doc = nlp_for(rules)(text)
+    spans = relation_spans(doc)
+    if not spans:
+        return Responsibility(text, text, (), ())
+    lead = clean(doc[: spans[0].start].text) or None
+    partners: list[str] = []
+    for k, span in enumerate(spans):
+        stop = spans[k + 1].start if k + 1 < len(spans) else len(doc)
+        part = clean(doc[span.end : stop].text).strip(" ,;")
+        for word in rules.responsibility.strip_leading:
+            if part.lower().startswith(word.lower() + " "):
+                part = part[len(word) + 1 :]
+        if part:
+            partners.append(part)
+    return Responsibility(text, lead, tuple(partners), tuple(dict.fromkeys(s.id_ for s in spans)))
+
+
+# -- target dates --------------------------------------------------------------------
+@dataclass(frozen=True)
+class Targets:
+    text: str
+    target_dates: tuple[dt.date, ...]
+    completed_date: dt.date | None
+    rule_ids: tuple[str, ...]
+
+
+def split_targets(text: str, rules: Rules) -> Targets:
+    """Read a Target Date cell: every date is a target unless a completion word
+    (`Completed`, `Achieved`) precedes it since the previous date."""
+    text = clean(text)
+    markers = re.compile(
+        r"\b(" + "|".join(re.escape(m) for m in rules.dates.completed_markers) + r")\b", re.I
+    )
+    targets: list[dt.date] = []
+    completed: dt.date | None = None
+    ids: list[str] = []
+    prev_end = 0
+    for m in find_dates(text, rules):
+        if markers.search(text[prev_end : m.start]):
+            completed = m.value
+        else:
+            targets.append(m.value)
+        ids.append(m.rule_id)
+        prev_end = m.end
+    return Targets(text, tuple(targets), completed, tuple(dict.fromkeys(ids)))
+
+
+# -- assessment --------------------------------------------------------------------
+@dataclass(frozen=True)
+class Assessment:
+    text: str
+    code: int | None
+    label: str | None
+    rule_id: str | None
+
+
+def _label_key(text: str) -> str:
+    return " ".join(_PUNCT.sub(" ", text.replace("’", "'").casefold()).split())
+
+
+def read_assessment(text: str, scheme: Scheme | None) -> Assessment:
+    """Read `2 – Achieved Late`, `2: Achieved (Late)`, `2`, `Achieved (Late)` or
+    `Achieved Late (2)` into the scheme's code and canonical label."""
+    text = clean(text)
+    num = re.search(r"(?<![\d/.])\b(\d{1,2})\b(?![\d/.])", text)
+    code = int(num.group(1)) if num else None
+    rest = _label_key(re.sub(r"(?<![\d/.])\b\d{1,2}\b(?![\d/.])", " ", text))
+    rule_id = "assessment.number" if code is not None else None
+    if scheme is not None:
+        if code is None and rest:
+            best: tuple[int, int] | None = None  # (length of matched name, code)
+            for cat in scheme.categories:
+                for name in (cat.label, *cat.synonyms):
+                    key = _label_key(name)
+                    if key and (rest == key or f" {key} " in f" {rest} ") and (best is None or len(key) > best[0]):
+                        best = (len(key), cat.code)
+            if best is not None:
+                code = best[1]
+                rule_id = "assessment.label"
+        cat = scheme.category(code)
+        if cat is not None:
+            return Assessment(text, code, cat.label, f"scheme.{scheme.id}.{code}:{rule_id}")
+    return Assessment(text, code, None, rule_id)
+
+
+# -- anticipated date -------------------------------------------------------------------
+def anticipated_date(evidence: str, rules: Rules) -> tuple[dt.date | None, str | None]:
+    """Return the last anticipated completion date announced in the evidence text."""
+    found: tuple[dt.date | None, str | None] = (None, None)
+    hits = []
+    for r in rules.dates.anticipated_markers:
+        hits += [(m, r.id) for m in r.regex.finditer(evidence)]
+    for m, rid in sorted(hits, key=lambda h: h[0].start()):
+        # The date belongs to the same sentence, close after the phrase.
+        window = evidence[m.end() : m.end() + 80]
+        stop = re.search(r"\.\s+[A-Z]", window)
+        if stop:
+            window = window[: stop.start() + 1]
+        dates = find_dates(window, rules)
+        if dates:
+            found = (dates[0].value, f"{rid}+{dates[0].rule_id}")
+    return found

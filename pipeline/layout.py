@@ -1,0 +1,87 @@
+"""Layout stage, part one: words into lines, and page furniture removed.
+
+Takes the `Page`s of the reading stage; returns, per page, the `Line`s of running
+content with running headers/footers ("Title – Progress Report   Page 3 of 7") and
+page numbers dropped, so that no field ever contains them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+
+from .models import Line, Page, Word
+from .rules import Rules
+
+_DIGITS = re.compile(r"\d+")
+
+
+def group_lines(words: tuple[Word, ...] | list[Word]) -> list[Line]:
+    """Group words into lines by their top edge, each line left to right."""
+    ordered = sorted(words, key=lambda w: (w.top, w.x0))
+    rows: list[list[Word]] = []
+    for w in ordered:
+        if rows:
+            row = rows[-1]
+            ref = row[0]
+            if abs(w.top - ref.top) <= max(1.5, 0.3 * min(w.size, ref.size) or 1.5):
+                row.append(w)
+                continue
+        rows.append([w])
+    return [Line(tuple(sorted(r, key=lambda w: w.x0))) for r in rows]
+
+
+def _position_key(line: Line, page: Page) -> tuple[str, int]:
+    # Furniture repeats at the same height with changing numbers ("Page 3 of 7").
+    text = _DIGITS.sub("#", line.text.casefold())
+    return text, round(line.top / 6)
+
+
+def _in_margin(line: Line, page: Page, share: float = 0.12) -> bool:
+    return line.bottom < page.height * share or line.top > page.height * (1 - share)
+
+
+def page_lines(
+    pages: tuple[Page, ...] | list[Page],
+    rules: Rules,
+    keep: Callable[[Line], bool] | None = None,
+) -> list[list[Line]]:
+    """Return the content lines of every page, with page furniture removed.
+
+    `keep(line)` protects lines (such as repeated table headers) from being taken
+    for running headers.
+    """
+    per_page = [group_lines(p.words) for p in pages]
+    patterns = [r.regex for r in rules.layout.furniture]
+    counts: Counter[tuple[str, int]] = Counter()
+    for page, lines in zip(pages, per_page):
+        seen = {_position_key(ln, page) for ln in lines if _in_margin(ln, page)}
+        counts.update(seen)
+    n = len(pages)
+    min_pages = max(rules.layout.repeated_line_min_pages, int(n * rules.layout.repeated_line_min_share + 0.999))
+    repeated = {k for k, c in counts.items() if c >= min_pages} if n >= rules.layout.repeated_line_min_pages else set()
+    out: list[list[Line]] = []
+    for page, lines in zip(pages, per_page):
+        kept = []
+        for ln in lines:
+            protected = keep is not None and keep(ln)
+            if not protected and _in_margin(ln, page):
+                if _position_key(ln, page) in repeated:
+                    continue
+                if any(p.search(ln.text) for p in patterns):
+                    continue
+            kept.append(ln)
+        out.append(kept)
+    return out
+
+
+def split_segments(line: Line, gap_factor: float = 0.9) -> list[Line]:
+    """Split a line where the space between two words is wider than a word space."""
+    segs: list[list[Word]] = [[line.words[0]]]
+    for prev, w in zip(line.words, line.words[1:]):
+        if w.x0 - prev.x1 > gap_factor * max(w.size, prev.size):
+            segs.append([w])
+        else:
+            segs[-1].append(w)
+    return [Line(tuple(s)) for s in segs]

@@ -1,0 +1,277 @@
+"""Typed, frozen records passed between pipeline stages.
+
+Every record carries provenance: the source file, the page(s), a bounding box
+(x0, top, x1, bottom in PDF points, origin top-left) and the id of the rule that
+produced it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+BBox = tuple[float, float, float, float]
+
+
+def union_bbox(boxes: list[BBox] | tuple[BBox, ...]) -> BBox | None:
+    """Return the smallest box holding all `boxes`, or None for none."""
+    if not boxes:
+        return None
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word as pdfplumber positions it on a page (1-based page number)."""
+
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    bold: bool
+    page: int
+
+    @property
+    def bbox(self) -> BBox:
+        return (self.x0, self.top, self.x1, self.bottom)
+
+
+@dataclass(frozen=True)
+class Page:
+    """The words of one page and its geometry."""
+
+    number: int
+    width: float
+    height: float
+    words: tuple[Word, ...]
+    vertical_rules: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class Document:
+    """What the reading stage returns for a readable PDF."""
+
+    path: str
+    sha256: str
+    n_bytes: int
+    pages: tuple[Page, ...]
+
+
+@dataclass(frozen=True)
+class Line:
+    """Words sharing a baseline, left to right (possibly a slice of a page line)."""
+
+    words: tuple[Word, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def page(self) -> int:
+        return self.words[0].page
+
+    @property
+    def x0(self) -> float:
+        return self.words[0].x0
+
+    @property
+    def x1(self) -> float:
+        return max(w.x1 for w in self.words)
+
+    @property
+    def top(self) -> float:
+        return min(w.top for w in self.words)
+
+    @property
+    def bottom(self) -> float:
+        return max(w.bottom for w in self.words)
+
+    @property
+    def size(self) -> float:
+        return max(w.size for w in self.words)
+
+    @property
+    def bold(self) -> bool:
+        return all(w.bold for w in self.words)
+
+    @property
+    def bbox(self) -> BBox:
+        return (self.x0, self.top, self.x1, self.bottom)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column found from its header: field name, left edge, rule id."""
+
+    field: str
+    x0: float
+    header: str
+    rule_id: str
+
+
+@dataclass(frozen=True)
+class Cell:
+    """The lines of one table cell, possibly stitched over several pages."""
+
+    field: str
+    lines: tuple[Line, ...]
+    rule_id: str
+
+    @property
+    def pages(self) -> tuple[int, ...]:
+        return tuple(sorted({ln.page for ln in self.lines}))
+
+    @property
+    def bbox(self) -> BBox | None:
+        """Box of the cell on its first page."""
+        if not self.lines:
+            return None
+        first = self.lines[0].page
+        return union_bbox([ln.bbox for ln in self.lines if ln.page == first])
+
+    def paragraph_lines(self) -> list[list[Line]]:
+        """Group the cell's lines into paragraphs at wider-than-usual line gaps.
+
+        The usual gap is the smallest line pitch in the cell; a gap of a fifth of
+        the font size more starts a paragraph.  A page break does not.
+        """
+        gaps = [
+            b.top - a.top
+            for a, b in zip(self.lines, self.lines[1:])
+            if a.page == b.page and b.top - a.top > 0.8 * a.size
+        ]
+        base = min(gaps) if gaps else 0.0
+        paras: list[list[Line]] = []
+        prev: Line | None = None
+        for ln in self.lines:
+            if prev is None or (ln.page == prev.page and ln.top - prev.top > base + 0.2 * ln.size):
+                paras.append([ln])
+            else:
+                paras[-1].append(ln)
+            prev = ln
+        return paras
+
+    def paragraphs(self) -> list[str]:
+        """Return the cell text as paragraphs (wrapped lines joined)."""
+        return [join_lines([ln.text for ln in p]) for p in self.paragraph_lines()]
+
+    @property
+    def text(self) -> str:
+        return join_lines([ln.text for ln in self.lines])
+
+
+def join_lines(texts: list[str]) -> str:
+    """Join wrapped lines into running text, keeping hyphenated words whole."""
+    out = ""
+    for t in texts:
+        t = t.strip()
+        if not t:
+            continue
+        if not out:
+            out = t
+        elif len(out) >= 2 and out.endswith("-") and out[-2].isalpha():
+            out += t
+        else:
+            out += " " + t
+    return out
+
+
+@dataclass(frozen=True)
+class RecBlock:
+    """One recommendation as found in a table: its cells and where they came from."""
+
+    label: str
+    label_rule: str
+    layout: str
+    cells: tuple[Cell, ...]
+    header_rule: str
+
+    def cell(self, name: str) -> Cell | None:
+        for c in self.cells:
+            if c.field == name:
+                return c
+        return None
+
+    @property
+    def pages(self) -> tuple[int, ...]:
+        return tuple(sorted({p for c in self.cells for p in c.pages}))
+
+
+@dataclass(frozen=True)
+class CoverField:
+    """A cover-page value with its provenance."""
+
+    field: str
+    text: str
+    page: int
+    bbox: BBox
+    rule_id: str
+
+
+@dataclass(frozen=True)
+class SubItem:
+    label: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a normalised field came from."""
+
+    field: str
+    rule_id: str
+    page: int | None
+    bbox: BBox | None
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """A normalised recommendation record (one row of `recommendations`)."""
+
+    rec_id: str
+    rec_number: int | None
+    recommendation: str
+    sub_items: tuple[SubItem, ...]
+    responsibility: str
+    responsible_lead: str | None
+    responsible_partners: tuple[str, ...]
+    target_text: str
+    target_date: dt.date | None
+    target_dates: tuple[dt.date, ...]
+    completed_date: dt.date | None
+    assessment_text: str
+    category_code: int | None
+    category_label: str | None
+    category_outcome: str | None
+    evidence: str
+    anticipated_date: dt.date | None
+    page_first: int
+    page_last: int
+    layout: str
+    provenance: tuple[Provenance, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Report:
+    """A normalised report record (one row of `reports`)."""
+
+    council: str | None
+    committee: str | None
+    report_date: dt.date | None
+    title: str | None
+    report_of: str | None
+    date_approved: dt.date | None
+    review_lead_member: str | None
+    lead_officer: str | None
+    date_last_tracked: dt.date | None
+    category_scheme: str | None
+    scheme_rule: str | None
+    provenance: tuple[Provenance, ...] = field(default=())

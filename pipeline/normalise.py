@@ -1,0 +1,121 @@
+"""Normalise stage: turn blocks and cover fields into typed records.
+
+`recommendation(block, scheme, rules)` -> `Recommendation`;
+`report(fields, council, scheme, rules)` -> `Report`.  Semantics follow
+docs/normalisation.md (the contract).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .dates import parse_date
+from .fields import anticipated_date, clean, read_assessment, split_recommendation, split_responsibility, split_targets
+from .models import CoverField, Provenance, RecBlock, Recommendation, Report
+from .rules import Rules, Scheme
+
+_LABEL_NUMBER = re.compile(r"(\d+)")
+
+
+def rec_id(label: str) -> str:
+    """The printed label with all whitespace removed (`R 01` -> `R01`)."""
+    return re.sub(r"\s+", "", label)
+
+
+def rec_number(label: str) -> int | None:
+    """The integer of a label (`R01` -> 1), or None."""
+    m = _LABEL_NUMBER.search(label)
+    return int(m.group(1)) if m else None
+
+
+def _prov(block: RecBlock, name: str, rule_id: str | None) -> Provenance | None:
+    cell = block.cell(name)
+    if cell is None or not rule_id:
+        return None
+    return Provenance(name, rule_id, cell.pages[0] if cell.pages else None, cell.bbox)
+
+
+def recommendation(block: RecBlock, scheme: Scheme | None, rules: Rules) -> Recommendation:
+    """Split and normalise one recommendation block."""
+    def text_of(name: str) -> str:
+        cell = block.cell(name)
+        return cell.text if cell is not None else ""
+
+    rec = split_recommendation(block.cell("recommendation"), rules)
+    resp = split_responsibility(text_of("responsibility"), rules)
+    targets = split_targets(text_of("target"), rules)
+    assessment = read_assessment(text_of("assessment"), scheme)
+    ev_cell = block.cell("evidence")
+    evidence = "\n".join(ev_cell.paragraphs()) if ev_cell is not None else ""
+    anticipated, ant_rule = None, None
+    category = scheme.category(assessment.code) if scheme is not None else None
+    if category is not None and category.asks_anticipated_date:
+        anticipated, ant_rule = anticipated_date(clean(evidence), rules)
+    pages = block.pages or (0,)
+    prov = [
+        _prov(block, "recommendation", "+".join((block.cell("recommendation").rule_id,) + rec.rule_ids) if block.cell("recommendation") else None),  # type: ignore[union-attr]
+        Provenance("rec_id", block.label_rule, pages[0], None),
+        _prov(block, "responsibility", "+".join(resp.rule_ids) or "responsibility.no_relation"),
+        _prov(block, "target", "+".join(targets.rule_ids) or "date.none"),
+        _prov(block, "assessment", assessment.rule_id),
+        _prov(block, "evidence", ev_cell.rule_id if ev_cell is not None else None),
+        _prov(block, "evidence", ant_rule) if ant_rule else None,
+    ]
+    return Recommendation(
+        rec_id=rec_id(block.label),
+        rec_number=rec_number(block.label),
+        recommendation=rec.text,
+        sub_items=rec.sub_items,
+        responsibility=resp.text,
+        responsible_lead=resp.lead,
+        responsible_partners=resp.partners,
+        target_text=targets.text,
+        target_date=targets.target_dates[0] if targets.target_dates else None,
+        target_dates=targets.target_dates,
+        completed_date=targets.completed_date,
+        assessment_text=assessment.text,
+        category_code=assessment.code,
+        category_label=assessment.label,
+        category_outcome=category.outcome if category is not None else None,
+        evidence=evidence,
+        anticipated_date=anticipated,
+        page_first=pages[0],
+        page_last=pages[-1],
+        layout=block.layout,
+        provenance=tuple(p for p in prov if p is not None),
+    )
+
+
+def report(
+    fields: dict[str, CoverField],
+    council: tuple[str | None, str | None],
+    scheme: tuple[Scheme | None, str | None],
+    rules: Rules,
+) -> Report:
+    """Normalise the cover-page fields of a report."""
+    def text(name: str) -> str | None:
+        f = fields.get(name)
+        return clean(f.text) or None if f is not None else None
+
+    def date(name: str):  # type: ignore[no-untyped-def]
+        return parse_date(text(name), rules)
+
+    prov = [Provenance(f.field, f.rule_id, f.page, f.bbox) for f in fields.values()]
+    if council[1]:
+        prov.append(Provenance("council", council[1], None, None))
+    if scheme[1]:
+        prov.append(Provenance("category_scheme", scheme[1], None, None))
+    return Report(
+        council=council[0],
+        committee=text("committee"),
+        report_date=date("report_date"),
+        title=text("title"),
+        report_of=text("report_of"),
+        date_approved=date("date_approved"),
+        review_lead_member=text("review_lead_member"),
+        lead_officer=text("lead_officer"),
+        date_last_tracked=date("date_last_tracked"),
+        category_scheme=scheme[0].id if scheme[0] is not None else None,
+        scheme_rule=scheme[1],
+        provenance=tuple(prov),
+    )

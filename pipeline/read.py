@@ -1,0 +1,187 @@
+"""Reading stage: open a PDF with pdfplumber and return its words, page by page.
+
+This is the only module that imports pdfplumber.  Unreadable input raises
+`ReadError` with a status from the `files` dataset vocabulary and a one-line,
+human-readable message; nothing else escapes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pdfplumber
+from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfminer.pdfparser import PDFSyntaxError
+from pdfminer.psparser import PSException
+from pdfplumber.utils.exceptions import PdfminerException
+
+from .models import Document, Page, Word
+
+# pdfminer logs every recoverable oddity of malformed files at WARNING.
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
+
+PDF_MAGIC = b"%PDF-"
+_HASH_CHUNK = 1 << 20
+
+
+class ReadError(Exception):
+    """A PDF could not be read. `status` is one of empty/encrypted/corrupt/not_pdf."""
+
+    def __init__(self, status: str, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def file_sha256(path: str | Path) -> str:
+    """Return the hex sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(_HASH_CHUNK), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _is_bold(fontname: str) -> bool:
+    name = fontname.lower()
+    return any(k in name for k in ("bold", "black", "heavy", "semibold", ",b"))
+
+
+def _page_words(page: pdfplumber.page.Page, number: int) -> Page:
+    words = page.extract_words(
+        keep_blank_chars=False,
+        use_text_flow=False,
+        extra_attrs=["fontname", "size"],
+        x_tolerance=1.5,
+        y_tolerance=2,
+    )
+    out = []
+    for w in words:
+        if not w.get("upright", True):
+            continue  # vertical text (margins of rotated scans) is not table content
+        out.append(
+            Word(
+                text=w["text"],
+                x0=float(w["x0"]),
+                x1=float(w["x1"]),
+                top=float(w["top"]),
+                bottom=float(w["bottom"]),
+                size=round(float(w["size"]), 1),
+                bold=_is_bold(str(w["fontname"])),
+                page=number,
+            )
+        )
+    vrules = sorted(
+        {round(float(e["x0"]), 1) for e in page.edges if e["orientation"] == "v"}
+    )
+    return Page(
+        number=number,
+        width=float(page.width),
+        height=float(page.height),
+        words=tuple(out),
+        vertical_rules=tuple(vrules),
+    )
+
+
+def _classify(exc: BaseException) -> ReadError:
+    """Map a pdfminer/pdfplumber failure to a status and a message."""
+    inner: BaseException = exc
+    if isinstance(exc, PdfminerException) and exc.args and isinstance(exc.args[0], BaseException):
+        inner = exc.args[0]
+    if isinstance(inner, (PDFPasswordIncorrect, PDFEncryptionError)):
+        return ReadError("encrypted", "password-protected PDF: cannot be read without its password")
+    text = str(inner) or type(inner).__name__
+    if isinstance(inner, (PDFSyntaxError, PSException)) or isinstance(exc, PdfminerException):
+        return ReadError("corrupt", f"malformed PDF: {text}")
+    return ReadError("corrupt", f"cannot parse PDF: {type(inner).__name__}: {text}")
+
+
+def iter_pages(path: str | Path, pages: list[int] | None = None) -> Iterator[Page]:
+    """Yield the pages of a PDF (1-based numbers in `pages`, default all), closing each.
+
+    Raises ReadError for a file that is not a readable PDF.
+    """
+    path = Path(path)
+    size = path.stat().st_size
+    if size == 0:
+        raise ReadError("empty", "file is empty (0 bytes)")
+    with open(path, "rb") as fh:
+        head = fh.read(1024)
+    if PDF_MAGIC not in head:
+        raise ReadError("not_pdf", "not a PDF: no %PDF- header in the first 1024 bytes")
+    try:
+        pdf = pdfplumber.open(path)
+    except Exception as exc:  # pdfminer raises many unrelated types for bad files
+        raise _classify(exc) from exc
+    with pdf, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            n = len(pdf.pages)
+        except Exception as exc:
+            raise _classify(exc) from exc
+        wanted = pages or list(range(1, n + 1))
+        for number in wanted:
+            if not 1 <= number <= n:
+                continue
+            try:
+                page = pdf.pages[number - 1]
+                result = _page_words(page, number)
+                page.close()
+            except Exception as exc:
+                raise _classify(exc) from exc
+            yield result
+
+
+def page_count(path: str | Path) -> int:
+    """Return the number of pages of a readable PDF (ReadError otherwise)."""
+    path = Path(path)
+    if path.stat().st_size == 0:
+        raise ReadError("empty", "file is empty (0 bytes)")
+    try:
+        with pdfplumber.open(path) as pdf:
+            return len(pdf.pages)
+    except Exception as exc:
+        raise _classify(exc) from exc
+
+
+def read_document(path: str | Path, sha256: str | None = None) -> Document:
+    """Read every page of a PDF into a Document.
+
+    Raises ReadError (status empty/encrypted/corrupt/not_pdf) for unreadable files.
+    """
+    path = Path(path)
+    pages = tuple(iter_pages(path))
+    if not pages:
+        raise ReadError("empty", "PDF has no pages")
+    return Document(
+        path=str(path),
+        sha256=sha256 or file_sha256(path),
+        n_bytes=path.stat().st_size,
+        pages=pages,
+    )
+
+
+def render_page(
+    path: str | Path,
+    number: int,
+    boxes: list[tuple[tuple[float, float, float, float], str]],
+    resolution: int = 100,
+) -> bytes:
+    """Return page `number` of a PDF as PNG bytes with `(bbox, field)` boxes drawn on it."""
+    colours = {"number": "#d62728", "recommendation": "#1f77b4", "responsibility": "#2ca02c",
+               "target": "#ff7f0e", "assessment": "#9467bd", "evidence": "#8c564b"}
+    with pdfplumber.open(path) as pdf:
+        page = pdf.pages[number - 1]
+        img = page.to_image(resolution=resolution)
+        for bbox, field in boxes:
+            colour = colours.get(field, "#17becf")
+            img.draw_rect(bbox, fill=colour + "33", stroke=colour, stroke_width=2)
+        buf = io.BytesIO()
+        img.save(buf, format="PNG")
+        page.close()
+    return buf.getvalue()

@@ -1,0 +1,230 @@
+"""Load and validate the rule files of `rules/` (one loader for all of them).
+
+Rules are data: column header synonyms, layout patterns, date patterns, relation
+phrases, cover-page labels, councils and category schemes.  Every rule has a stable
+id, which the pipeline stores with the field it produced.  `load_rules()` raises
+`RulesError` with the file and the reason when a rule file is invalid.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+MONTH_ALTERNATION = (
+    r"January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec"
+)
+
+
+class RulesError(ValueError):
+    """A rule file is missing or invalid."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_regex(value: str) -> str:
+    try:
+        re.compile(value.replace("{MONTH}", MONTH_ALTERNATION))
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression {value!r}: {exc}") from exc
+    return value
+
+
+class PatternRule(_Strict):
+    id: str
+    pattern: str
+    _v = field_validator("pattern")(_check_regex)
+
+    @functools.cached_property
+    def regex(self) -> re.Pattern[str]:
+        return re.compile(self.pattern.replace("{MONTH}", MONTH_ALTERNATION), re.IGNORECASE)
+
+
+class ColumnRule(_Strict):
+    id: str
+    field: Literal["number", "recommendation", "responsibility", "target", "assessment", "evidence"]
+    synonyms: list[str] = Field(min_length=1)
+
+
+class ColumnRules(_Strict):
+    min_columns: int = Field(ge=2)
+    columns: list[ColumnRule]
+    evidence_row: list[PatternRule]
+
+
+class LayoutRules(_Strict):
+    rec_label: list[PatternRule] = Field(min_length=1)
+    sub_item: list[PatternRule]
+    section_end: list[PatternRule]
+    furniture: list[PatternRule]
+    repeated_line_min_share: float = Field(gt=0, le=1)
+    repeated_line_min_pages: int = Field(ge=2)
+
+
+class DatePattern(PatternRule):
+    kind: Literal["day", "month", "season", "fy", "fy_quarter", "quarter", "year"]
+
+
+class DateRules(_Strict):
+    patterns: list[DatePattern] = Field(min_length=1)
+    seasons: dict[str, tuple[int, int]]
+    null_values: list[str]
+    completed_markers: list[str]
+    anticipated_markers: list[PatternRule]
+
+
+class RelationRule(_Strict):
+    id: str
+    phrase: str = Field(min_length=2)
+
+
+class ResponsibilityRules(_Strict):
+    relations: list[RelationRule] = Field(min_length=1)
+    strip_leading: list[str] = []
+
+
+class CoverFieldRule(_Strict):
+    id: str
+    field: str
+    labels: list[str] = Field(min_length=1)
+
+
+class CouncilRule(_Strict):
+    id: str
+    name: str
+    domains: list[str] = []
+    phrases: list[str] = []
+
+
+class CoverRules(_Strict):
+    fields: list[CoverFieldRule]
+    councils: list[CouncilRule] = []
+
+
+class Category(_Strict):
+    code: int = Field(ge=0, le=99)
+    label: str
+    synonyms: list[str] = []
+    outcome: Literal["achieved", "achieved_late", "not_achieved", "in_progress", "withdrawn"]
+    asks_anticipated_date: bool = False
+
+
+class Scheme(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9_-]+$")
+    name: str
+    categories: list[Category] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_codes(self) -> Scheme:
+        codes = [c.code for c in self.categories]
+        if len(codes) != len(set(codes)):
+            raise ValueError(f"scheme {self.id}: duplicate category codes {codes}")
+        return self
+
+    def category(self, code: int | None) -> Category | None:
+        for c in self.categories:
+            if c.code == code:
+                return c
+        return None
+
+    @property
+    def has_late(self) -> bool:
+        return any(c.outcome == "achieved_late" for c in self.categories)
+
+
+class Rules(_Strict):
+    """All rules, validated."""
+
+    source: str
+    columns: ColumnRules
+    layout: LayoutRules
+    dates: DateRules
+    responsibility: ResponsibilityRules
+    cover: CoverRules
+    schemes: dict[str, Scheme]
+
+    def scheme(self, scheme_id: str) -> Scheme:
+        if scheme_id not in self.schemes:
+            known = ", ".join(sorted(self.schemes))
+            raise RulesError(f"unknown category scheme {scheme_id!r} (known: {known})")
+        return self.schemes[scheme_id]
+
+    def ids(self) -> list[tuple[str, str]]:
+        """Return (rule id, kind) for every rule, for `scrutiny rules check`."""
+        out: list[tuple[str, str]] = []
+        out += [(c.id, "column") for c in self.columns.columns]
+        out += [(r.id, "evidence-row") for r in self.columns.evidence_row]
+        for kind in ("rec_label", "sub_item", "section_end", "furniture"):
+            out += [(r.id, kind.replace("_", "-")) for r in getattr(self.layout, kind)]
+        out += [(r.id, f"date:{r.kind}") for r in self.dates.patterns]
+        out += [(r.id, "anticipated") for r in self.dates.anticipated_markers]
+        out += [(r.id, "relation") for r in self.responsibility.relations]
+        out += [(r.id, "cover") for r in self.cover.fields]
+        out += [(r.id, "council") for r in self.cover.councils]
+        for s in self.schemes.values():
+            out += [(f"scheme.{s.id}.{c.code}", "category") for c in s.categories]
+        return out
+
+
+def _read_yaml(path: Path) -> object:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise RulesError(f"{path}: rule file missing") from exc
+    except yaml.YAMLError as exc:
+        raise RulesError(f"{path}: not valid YAML: {exc}") from exc
+
+
+def _validate(model: type[BaseModel], path: Path) -> BaseModel:
+    data = _read_yaml(path)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise RulesError(f"{path}: {where}: {first['msg']}") from exc
+
+
+def load_rules(rules_dir: str | Path | None = None) -> Rules:
+    """Load every rule file under `rules_dir` (default: the bundled `rules/`)."""
+    root = Path(rules_dir) if rules_dir else DEFAULT_RULES_DIR
+    if not root.is_dir():
+        raise RulesError(f"{root}: rules directory not found")
+    schemes: dict[str, Scheme] = {}
+    for path in sorted((root / "schemes").glob("*.yaml")):
+        scheme = _validate(Scheme, path)
+        assert isinstance(scheme, Scheme)
+        if scheme.id in schemes:
+            raise RulesError(f"{path}: duplicate scheme id {scheme.id!r}")
+        schemes[scheme.id] = scheme
+    if not schemes:
+        raise RulesError(f"{root / 'schemes'}: no category scheme files")
+    rules = Rules(
+        source=str(root),
+        columns=_validate(ColumnRules, root / "columns.yaml"),  # type: ignore[arg-type]
+        layout=_validate(LayoutRules, root / "layout.yaml"),  # type: ignore[arg-type]
+        dates=_validate(DateRules, root / "dates.yaml"),  # type: ignore[arg-type]
+        responsibility=_validate(ResponsibilityRules, root / "responsibility.yaml"),  # type: ignore[arg-type]
+        cover=_validate(CoverRules, root / "cover.yaml"),  # type: ignore[arg-type]
+        schemes=schemes,
+    )
+    ids = [i for i, _ in rules.ids()]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise RulesError(f"{root}: duplicate rule ids: {', '.join(dupes)}")
+    return rules
+
+
+@functools.lru_cache(maxsize=8)
+def cached_rules(rules_dir: str | None = None) -> Rules:
+    """`load_rules` once per process and directory."""
+    return load_rules(rules_dir)

@@ -1,0 +1,102 @@
+"""Explicit pyarrow schemas of the output datasets (`reports`, `recommendations`, `files`).
+
+Bump SCHEMA_VERSION on any change; it is stored in every Parquet file's metadata.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+SCHEMA_VERSION = "1"
+
+PROVENANCE = pa.list_(
+    pa.struct(
+        [
+            ("field", pa.string()),
+            ("rule_id", pa.string()),
+            ("page", pa.int16()),
+            ("bbox", pa.list_(pa.float32())),
+        ]
+    )
+)
+
+
+def _schema(fields: list[pa.Field], name: str) -> pa.Schema:
+    return pa.schema(fields, metadata={b"schema_version": SCHEMA_VERSION.encode(), b"dataset": name.encode()})
+
+
+RECOMMENDATIONS = _schema(
+    [
+        pa.field("report_id", pa.string(), nullable=False),
+        pa.field("source_file", pa.string(), nullable=False),
+        pa.field("rec_id", pa.string(), nullable=False),
+        pa.field("rec_number", pa.int16()),
+        pa.field("recommendation", pa.string()),
+        pa.field("sub_items", pa.list_(pa.struct([("label", pa.string()), ("text", pa.string())]))),
+        pa.field("responsibility", pa.string()),
+        pa.field("responsible_lead", pa.string()),
+        pa.field("responsible_partners", pa.list_(pa.string())),
+        pa.field("target_text", pa.string()),
+        pa.field("target_date", pa.date32()),
+        pa.field("target_dates", pa.list_(pa.date32())),
+        pa.field("completed_date", pa.date32()),
+        pa.field("assessment_text", pa.string()),
+        pa.field("category_code", pa.int8()),
+        pa.field("category_label", pa.string()),
+        pa.field("category_outcome", pa.string()),
+        pa.field("category_scheme", pa.string()),
+        pa.field("evidence", pa.string()),
+        pa.field("anticipated_date", pa.date32()),
+        pa.field("page_first", pa.int16()),
+        pa.field("page_last", pa.int16()),
+        pa.field("layout", pa.string()),
+        pa.field("council", pa.string()),
+        pa.field("review_title", pa.string()),
+        pa.field("report_date", pa.date32()),
+        pa.field("provenance", PROVENANCE),
+        pa.field("parser_version", pa.string()),
+    ],
+    "recommendations",
+)
+
+REPORTS = _schema(
+    [
+        pa.field("report_id", pa.string(), nullable=False),
+        pa.field("source_file", pa.string(), nullable=False),
+        pa.field("council", pa.string()),
+        pa.field("committee", pa.string()),
+        pa.field("report_date", pa.date32()),
+        pa.field("title", pa.string()),
+        pa.field("report_of", pa.string()),
+        pa.field("date_approved", pa.date32()),
+        pa.field("review_lead_member", pa.string()),
+        pa.field("lead_officer", pa.string()),
+        pa.field("date_last_tracked", pa.date32()),
+        pa.field("n_recommendations", pa.int32()),
+        pa.field("n_pages", pa.int32()),
+        pa.field("category_scheme", pa.string()),
+        pa.field("provenance", PROVENANCE),
+        pa.field("parser_version", pa.string()),
+    ],
+    "reports",
+)
+
+FILES = _schema(
+    [
+        pa.field("source_file", pa.string(), nullable=False),
+        pa.field("sha256", pa.string(), nullable=False),
+        pa.field("bytes", pa.int64()),
+        pa.field("n_pages", pa.int32()),
+        pa.field("status", pa.string(), nullable=False),
+        pa.field("message", pa.string()),
+        pa.field("n_recommendations", pa.int32()),
+        pa.field("seconds", pa.float64()),
+        pa.field("ingested_at", pa.timestamp("s", tz="UTC")),
+        pa.field("parser_version", pa.string()),
+    ],
+    "files",
+)
+
+STATUSES = ("parsed", "no_tracking_table", "empty", "encrypted", "corrupt", "not_pdf", "error", "timeout")
+# Statuses for which the file was read; anything else makes `ingest` exit 1.
+READ_OK = frozenset({"parsed", "no_tracking_table", "empty"})
