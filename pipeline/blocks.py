@@ -111,9 +111,10 @@ class TableFinder:
         rule_id = "+".join(c.rule_id for c in matched)
         return _Header(columns, n, rule_id)
 
-    def is_header_line(self, line: Line) -> bool:
-        """True when `line` alone looks like the first line of a header row."""
-        return self.header_at([line], 0) is not None
+    def header_lines(self, lines: list[Line], i: int) -> int:
+        """Number of lines of the header row starting at lines[i] (0 when none)."""
+        header = self.header_at(lines, i)
+        return header.n_lines if header is not None else 0
 
     # -- content lines -------------------------------------------------------------
     @staticmethod
@@ -181,7 +182,7 @@ class _Open:
 def find_blocks(pages: tuple[Page, ...] | list[Page], rules: Rules) -> list[RecBlock]:
     """Return every recommendation block of a document, in reading order."""
     finder = TableFinder(rules)
-    content = page_lines(pages, rules, keep=finder.is_header_line)
+    content = page_lines(pages, rules, protect=finder.header_lines)
     sizes = [ln.size for lines in content for ln in lines]
     body_size = statistics.median(sizes) if sizes else 10.0
     blocks: list[RecBlock] = []

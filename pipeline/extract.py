@@ -48,6 +48,9 @@ def document_text(doc: Document) -> str:
 def extract_document(doc: Document, rules: Rules, scheme_id: str | None = None) -> tuple[str, str, Report | None, tuple[Recommendation, ...]]:
     """Return (status, message, report, recommendations) for a read document."""
     if not any(p.words for p in doc.pages):
+        rotated = sum(p.rotated_words for p in doc.pages)
+        if rotated:
+            return "no_tracking_table", f"only rotated text ({rotated} words not upright); no tracking table read", None, ()
         return "empty", f"no text on any of {len(doc.pages)} page(s) (scanned images need OCR first)", None, ()
     blocks = find_blocks(doc.pages, rules)
     if not blocks:

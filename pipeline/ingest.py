@@ -7,6 +7,7 @@ Work runs in a process pool (`workers`), one process per document at a time.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -96,18 +97,28 @@ def ingest(
     done = {} if force else writer.done()
     summary = IngestSummary()
     todo: list[tuple[Path, str]] = []
-    seen: set[str] = set()
+    first_path: dict[str, str] = {}
     for pdf in find_pdfs(paths):
         try:
             sha = file_sha256(pdf)
         except OSError:
             sha = ""
-        if sha and (sha in seen or (sha in done and done[sha] not in RETRY_STATUSES)):
+        earlier = {p: s for p, s in done.get(sha, {}).items() if s not in RETRY_STATUSES} if sha else {}
+        if str(pdf) in earlier:
             summary.skipped += 1
             if on_file:
                 on_file(None, pdf)
             continue
-        seen.add(sha)
+        original = first_path.get(sha) or next(iter(earlier), None) if sha else None
+        if original is not None:
+            x = duplicate_of(pdf, sha, original)
+            writer.write(x)
+            summary.add(x)
+            if on_file:
+                on_file(x, pdf)
+            continue
+        if sha:
+            first_path[sha] = str(pdf)
         todo.append((pdf, sha))
     for x in _run(todo, rules, rules_dir, scheme, max(1, workers)):
         writer.write(x)
@@ -115,6 +126,13 @@ def ingest(
         if on_file:
             on_file(x, Path(x.source_file))
     return summary
+
+
+def duplicate_of(pdf: Path, sha: str, original: str) -> Extraction:
+    """The `files` row of a PDF whose bytes were already ingested from another path."""
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    return Extraction(str(pdf), sha, pdf.stat().st_size, 0, "duplicate",
+                      f"same content (sha256) as {original}; its rows stand for this file", 0.0, now)
 
 
 def default_workers() -> int:

@@ -45,12 +45,12 @@ def _in_margin(line: Line, page: Page, share: float = 0.12) -> bool:
 def page_lines(
     pages: tuple[Page, ...] | list[Page],
     rules: Rules,
-    keep: Callable[[Line], bool] | None = None,
+    protect: Callable[[list[Line], int], int] | None = None,
 ) -> list[list[Line]]:
     """Return the content lines of every page, with page furniture removed.
 
-    `keep(line)` protects lines (such as repeated table headers) from being taken
-    for running headers.
+    `protect(lines, i)` returns how many lines from `lines[i]` on must be kept
+    (a repeated table header row is not a running header).
     """
     per_page = [group_lines(p.words) for p in pages]
     patterns = [r.regex for r in rules.layout.furniture]
@@ -64,9 +64,11 @@ def page_lines(
     out: list[list[Line]] = []
     for page, lines in zip(pages, per_page):
         kept = []
-        for ln in lines:
-            protected = keep is not None and keep(ln)
-            if not protected and _in_margin(ln, page):
+        safe_until = -1
+        for i, ln in enumerate(lines):
+            if protect is not None and i > safe_until:
+                safe_until = i + protect(lines, i) - 1
+            if i > safe_until and _in_margin(ln, page):
                 if _position_key(ln, page) in repeated:
                     continue
                 if any(p.search(ln.text) for p in patterns):

@@ -52,6 +52,7 @@ class Page:
     height: float
     words: tuple[Word, ...]
     vertical_rules: tuple[float, ...] = ()
+    rotated_words: int = 0
 
 
 @dataclass(frozen=True)

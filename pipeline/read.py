@@ -61,9 +61,11 @@ def _page_words(page: pdfplumber.page.Page, number: int) -> Page:
         y_tolerance=2,
     )
     out = []
+    rotated = 0
     for w in words:
         if not w.get("upright", True):
-            continue  # vertical text (margins of rotated scans) is not table content
+            rotated += 1  # vertical text is not table content; counted for the message
+            continue
         out.append(
             Word(
                 text=w["text"],
@@ -85,6 +87,7 @@ def _page_words(page: pdfplumber.page.Page, number: int) -> Page:
         height=float(page.height),
         words=tuple(out),
         vertical_rules=tuple(vrules),
+        rotated_words=rotated,
     )
 
 

@@ -97,6 +97,7 @@ FILES = _schema(
     "files",
 )
 
-STATUSES = ("parsed", "no_tracking_table", "empty", "encrypted", "corrupt", "not_pdf", "error", "timeout")
+STATUSES = ("parsed", "no_tracking_table", "empty", "duplicate", "encrypted", "corrupt", "not_pdf", "error", "timeout")
 # Statuses for which the file was read; anything else makes `ingest` exit 1.
-READ_OK = frozenset({"parsed", "no_tracking_table", "empty"})
+# `duplicate`: same bytes as another file of the batch, whose rows stand for both.
+READ_OK = frozenset({"parsed", "no_tracking_table", "empty", "duplicate"})

@@ -95,8 +95,14 @@ def write_table(table: pa.Table, path: Path) -> None:
             tmp.unlink()
 
 
-def file_key(x: Extraction) -> str:
+def record_key(x: Extraction) -> str:
+    """Records and reports are keyed by content: one part per distinct PDF."""
     return x.sha256 or hashlib.sha256(x.source_file.encode()).hexdigest()
+
+
+def files_key(x: Extraction) -> str:
+    """`files` rows are keyed by content and path: every path gets its own row."""
+    return hashlib.sha256(f"{x.sha256}\0{x.source_file}".encode()).hexdigest()
 
 
 class Writer:
@@ -114,19 +120,24 @@ class Writer:
             for tmp in (self.out / name).glob(".*.tmp"):
                 tmp.unlink(missing_ok=True)
 
-    def done(self) -> dict[str, str]:
-        """Return {sha256: status} of every file already ingested under `out`."""
+    def done(self) -> dict[str, dict[str, str]]:
+        """Return {sha256: {source_file: status}} of every file already ingested under `out`."""
         files = self.out / "files"
+        out: dict[str, dict[str, str]] = {}
         if not any(files.glob("*.parquet")):
-            return {}
-        table = ds.dataset(files, format="parquet").to_table(columns=["sha256", "status"])
-        return dict(zip(table.column("sha256").to_pylist(), table.column("status").to_pylist()))
+            return out
+        table = ds.dataset(files, format="parquet").to_table(columns=["sha256", "source_file", "status"])
+        for sha, src, status in zip(*(table.column(c).to_pylist() for c in ("sha256", "source_file", "status"))):
+            out.setdefault(sha, {})[src] = status
+        return out
 
     def write(self, x: Extraction) -> None:
         """Write one extraction's rows (records first, the `files` row last)."""
-        key = file_key(x)
         data = rows(x)
         for name in ("recommendations", "reports", "files"):
+            if x.status == "duplicate" and name != "files":
+                continue  # the first copy's rows stand for this one
+            key = files_key(x) if name == "files" else record_key(x)
             path = self.out / name / part_name(key)
             if data[name]:
                 write_table(pa.Table.from_pylist(data[name], schema=DATASETS[name]), path)

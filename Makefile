@@ -1,0 +1,35 @@
+# Two commands on a fresh machine: `make run` (ingest the bundled sample PDFs) and
+# `make test` (the whole suite).  Both create .venv and install what they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+OUT ?= data/processed
+
+.PHONY: run test lint bench clean
+
+$(BIN)/scrutiny: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.dev: pyproject.toml $(BIN)/scrutiny
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+run: $(BIN)/scrutiny
+	$(BIN)/scrutiny ingest data/raw --out $(OUT)
+	$(BIN)/scrutiny stats --data $(OUT)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check pipeline tests bench
+	$(BIN)/mypy
+
+test: $(VENV)/.dev lint
+	$(BIN)/pytest
+
+bench: $(VENV)/.dev
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(OUT)/recommendations $(OUT)/reports $(OUT)/files $(OUT)/history
