@@ -9,16 +9,21 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from tqdm import tqdm
 
-from .rules import RulesError, load_rules
+if TYPE_CHECKING:
+    import pandas as pd
+
+from .extract import Extraction
+from .rules import Rules, RulesError, load_rules
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-def _rules(rules_dir: str | None):  # type: ignore[no-untyped-def]
+def _rules(rules_dir: str | None) -> Rules:
     try:
         return load_rules(rules_dir)
     except RulesError as exc:
@@ -74,7 +79,7 @@ def ingest(paths: tuple[str, ...], out: str, force: bool, scheme: str | None, wo
     bar = tqdm(total=total, unit="file", disable=quiet or None, file=sys.stderr, dynamic_ncols=True)
     found = 0
 
-    def progress(x, path):  # type: ignore[no-untyped-def]
+    def progress(x: Extraction | None, path: Path) -> None:
         nonlocal found
         if x is not None:
             found += len(x.recommendations)
@@ -86,19 +91,96 @@ def ingest(paths: tuple[str, ...], out: str, force: bool, scheme: str | None, wo
                              workers=workers or default_workers(), on_file=progress)
     finally:
         bar.close()
+    n_history = rebuild_history(out, rules)
     if as_json:
         click.echo(json.dumps({
             "files": sum(summary.statuses.values()), "skipped": summary.skipped,
             "statuses": dict(summary.statuses), "recommendations": summary.recommendations,
             "failed": [{"file": f, "status": s, "message": m} for f, s, m in summary.failed],
+            "history": n_history,
         }, indent=1))
     else:
         counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.statuses.items())) or "nothing new"
         click.echo(f"{out}: {sum(summary.statuses.values())} file(s) ingested ({counts}); "
-                   f"{summary.recommendations} recommendation(s); {summary.skipped} already done")
+                   f"{summary.recommendations} recommendation(s); {summary.skipped} already done; "
+                   f"history {n_history} recommendation(s)")
         for f, s, m in summary.failed:
             click.echo(f"  {s}: {f}: {m}")
     sys.exit(0 if summary.ok else 1)
+
+
+def rebuild_history(out: str | Path, rules: Rules) -> int:
+    """Rebuild OUT/history from the datasets; return its row count."""
+    from .analysis import history, history_records
+    from .write import write_history
+
+    records = history_records(history(out, rules))
+    if records:
+        write_history(out, records)
+    return len(records)
+
+
+FORMATS = click.Choice(["table", "csv", "json", "markdown"])
+data_option = click.option("--data", default="data/processed", show_default=True,
+                           type=click.Path(file_okay=False), help="Directory of the Parquet datasets.")
+
+
+def _emit(df: pd.DataFrame, fmt: str) -> None:
+    if fmt == "csv":
+        click.echo(df.to_csv(index=False), nl=False)
+    elif fmt == "json":
+        click.echo(df.to_json(orient="records", date_format="iso", indent=1))
+    elif fmt == "markdown":
+        cols = list(df.columns)
+        click.echo("| " + " | ".join(map(str, cols)) + " |")
+        click.echo("|" + "---|" * len(cols))
+        for row in df.itertuples(index=False):
+            click.echo("| " + " | ".join("" if v is None or v != v else str(v) for v in row) + " |")
+    else:
+        click.echo(df.to_string(index=False, na_rep="-"))
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--by", "by", type=click.Choice(["year", "municipal-year", "committee", "portfolio", "council", "review"]),
+              default="year", show_default=True, help="Group by (year = calendar year of the latest assessment).")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@data_option
+@rules_option
+def stats(by: str, fmt: str, data: str, rules_dir: str | None) -> None:
+    """Completion statistics: each recommendation counted once, at its latest assessment.
+
+    Example:
+
+        scrutiny stats --by committee --format markdown
+    """
+    from .analysis import history
+    from .analysis import stats as compute
+
+    if not Path(data, "recommendations").is_dir():
+        raise click.UsageError(f"no datasets under {data}: run `scrutiny ingest` first")
+    _emit(compute(history(data, _rules(rules_dir)), by), fmt)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("sql")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@data_option
+def query(sql: str, fmt: str, data: str) -> None:
+    """Run SQL (DuckDB) over the views reports, recommendations, files, history.
+
+    Example:
+
+        scrutiny query "select category_label, count(*) from recommendations group by 1"
+    """
+    import duckdb
+
+    from .analysis import connect
+
+    try:
+        df = connect(data).execute(sql).df()
+    except duckdb.Error as exc:
+        raise click.UsageError(f"query failed: {str(exc).splitlines()[0]}") from exc
+    _emit(df, fmt)
 
 
 @cli.group(context_settings=CONTEXT)

@@ -52,6 +52,10 @@ def _month_number(name: str) -> int:
     return dateparser.parse(f"1 {name} 2000", dayfirst=True).month
 
 
+class _NotThisKind(Exception):
+    """The text matched a pattern but is not that kind of date (2015-2019 is no FY)."""
+
+
 def _value(rule: DatePattern, g: dict[str, str], rules: Rules) -> dt.date | None:
     kind = rule.kind
     year = _year(g["year"])
@@ -70,11 +74,13 @@ def _value(rule: DatePattern, g: dict[str, str], rules: Rules) -> dt.date | None
         return dt.date(year, month, day)
     if kind == "fy":
         y2 = _second_year(year, g["year2"])
-        return dt.date(y2, 3, 31) if y2 else None
+        if not y2:
+            raise _NotThisKind
+        return dt.date(y2, 3, 31)
     if kind == "fy_quarter":
         y2 = _second_year(year, g["year2"])
         if not y2:
-            return None
+            raise _NotThisKind
         start = dt.date(year, 4, 1) + relativedelta(months=3 * (int(g["quarter"]) - 1))
         return start + relativedelta(months=3) - dt.timedelta(days=1)
     if kind == "quarter":
@@ -100,12 +106,14 @@ def find_dates(text: str, rules: Rules) -> list[DateMatch]:
     for start, neglen, _, rule, groups in found:
         if start < end:
             continue
-        value = _value(rule, groups, rules)
-        if value is None:
+        try:
+            value = _value(rule, groups, rules)
+        except _NotThisKind:
             continue
         stop = start - neglen
-        out.append(DateMatch(start, stop, text[start:stop], value, rule.id))
-        end = stop
+        end = stop  # an impossible date (31/02/2016) hides no weaker reading of its text
+        if value is not None:
+            out.append(DateMatch(start, stop, text[start:stop], value, rule.id))
     return out
 
 

@@ -173,9 +173,9 @@ def read_assessment(text: str, scheme: Scheme | None) -> Assessment:
             if best is not None:
                 code = best[1]
                 rule_id = "assessment.label"
-        cat = scheme.category(code)
-        if cat is not None:
-            return Assessment(text, code, cat.label, f"scheme.{scheme.id}.{code}:{rule_id}")
+        found = scheme.category(code)
+        if found is not None:
+            return Assessment(text, code, found.label, f"scheme.{scheme.id}.{code}:{rule_id}")
     return Assessment(text, code, None, rule_id)
 
 

@@ -12,7 +12,7 @@ from .cover import cover_fields, detect_scheme, find_council
 from .extract import document_text
 from .models import BBox, Document, union_bbox
 from .normalise import recommendation
-from .rules import Rules
+from .rules import Rules, Scheme
 
 
 def _short(text: str, n: int = 90) -> str:
@@ -29,6 +29,8 @@ def describe(doc: Document, rules: Rules, page: int | None = None, scheme_id: st
     council = find_council(doc.pages, fields, rules)
     out.append(f"  council {council[0]} [{council[1]}]")
     blocks = find_blocks(doc.pages, rules)
+    scheme: Scheme | None
+    srule: str | None
     if scheme_id:
         scheme, srule = rules.scheme(scheme_id), "scheme.override"
     else:

@@ -8,6 +8,7 @@ produced it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 BBox = tuple[float, float, float, float]
@@ -169,6 +170,10 @@ class Cell:
         return join_lines([ln.text for ln in self.lines])
 
 
+_URL_TAIL = re.compile(r"(https?://|www\.)\S*/\S*$")
+_URL_PART = re.compile(r"^[\w\-.~%+]*[/?=&#][\w\-./?=&#%~+]*$")
+
+
 def join_lines(texts: list[str]) -> str:
     """Join wrapped lines into running text, keeping hyphenated words whole."""
     out = ""
@@ -180,6 +185,8 @@ def join_lines(texts: list[str]) -> str:
             out = t
         elif len(out) >= 2 and out.endswith("-") and out[-2].isalpha():
             out += t
+        elif _URL_TAIL.search(out) and _URL_PART.match(t.split()[0]) and not out.endswith((".", ",", ";", ")")):
+            out += t  # a web address wrapped mid-way carries on without a space
         else:
             out += " " + t
     return out

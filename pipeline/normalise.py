@@ -7,6 +7,7 @@ docs/normalisation.md (the contract).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from .dates import parse_date
@@ -41,7 +42,8 @@ def recommendation(block: RecBlock, scheme: Scheme | None, rules: Rules) -> Reco
         cell = block.cell(name)
         return cell.text if cell is not None else ""
 
-    rec = split_recommendation(block.cell("recommendation"), rules)
+    rec_cell = block.cell("recommendation")
+    rec = split_recommendation(rec_cell, rules)
     resp = split_responsibility(text_of("responsibility"), rules)
     targets = split_targets(text_of("target"), rules)
     assessment = read_assessment(text_of("assessment"), scheme)
@@ -53,7 +55,7 @@ def recommendation(block: RecBlock, scheme: Scheme | None, rules: Rules) -> Reco
         anticipated, ant_rule = anticipated_date(clean(evidence), rules)
     pages = block.pages or (0,)
     prov = [
-        _prov(block, "recommendation", "+".join((block.cell("recommendation").rule_id,) + rec.rule_ids) if block.cell("recommendation") else None),  # type: ignore[union-attr]
+        _prov(block, "recommendation", "+".join((rec_cell.rule_id, *rec.rule_ids)) if rec_cell is not None else None),
         Provenance("rec_id", block.label_rule, pages[0], None),
         _prov(block, "responsibility", "+".join(resp.rule_ids) or "responsibility.no_relation"),
         _prov(block, "target", "+".join(targets.rule_ids) or "date.none"),
@@ -97,7 +99,7 @@ def report(
         f = fields.get(name)
         return clean(f.text) or None if f is not None else None
 
-    def date(name: str):  # type: ignore[no-untyped-def]
+    def date(name: str) -> dt.date | None:
         return parse_date(text(name), rules)
 
     prov = [Provenance(f.field, f.rule_id, f.page, f.bbox) for f in fields.values()]

@@ -101,3 +101,31 @@ STATUSES = ("parsed", "no_tracking_table", "empty", "duplicate", "encrypted", "c
 # Statuses for which the file was read; anything else makes `ingest` exit 1.
 # `duplicate`: same bytes as another file of the batch, whose rows stand for both.
 READ_OK = frozenset({"parsed", "no_tracking_table", "empty", "duplicate"})
+
+HISTORY = _schema(
+    [
+        pa.field("council", pa.string()),
+        pa.field("review_title", pa.string()),
+        pa.field("review_key", pa.string()),
+        pa.field("rec_number", pa.int16()),
+        pa.field("rec_id", pa.string()),
+        pa.field("first_report_date", pa.date32()),
+        pa.field("last_report_date", pa.date32()),
+        pa.field("n_rounds", pa.int16()),
+        pa.field("categories", pa.list_(pa.int8())),
+        pa.field("latest_category", pa.int8()),
+        pa.field("latest_label", pa.string()),
+        pa.field("latest_outcome", pa.string()),
+        pa.field("category_scheme", pa.string()),
+        pa.field("committee", pa.string()),
+        pa.field("achieved", pa.bool_()),
+        pa.field("achieved_late", pa.bool_()),
+        pa.field("rounds_to_achievement", pa.int16()),
+        pa.field("target_date", pa.date32()),
+        pa.field("completed_date", pa.date32()),
+        pa.field("days_late", pa.int32()),
+        pa.field("anticipated_date", pa.date32()),
+        pa.field("portfolio", pa.string()),
+    ],
+    "history",
+)

@@ -152,3 +152,13 @@ def write_bytes(path: str | Path, payload: bytes) -> None:
     tmp = path.parent / f".{path.name}.tmp"
     tmp.write_bytes(payload)
     os.replace(tmp, path)
+
+
+def write_history(out: str | Path, records: list[dict]) -> Path:
+    """Replace OUT/history with `records` (one part file, written atomically)."""
+    from .schema import HISTORY
+
+    path = Path(out) / "history" / "part-0.parquet"
+    table = pa.Table.from_pylist(records, schema=HISTORY)
+    write_table(table, path)
+    return path

@@ -1,0 +1,162 @@
+"""Analysis over the Parquet datasets only (never the PDFs): history and statistics.
+
+- `history(data, rules)`: one row per recommendation of a review, linked across
+  tracking rounds (council + normalised review title + rec number), the same
+  report ingested twice (standalone PDF and agenda-pack copy) counted once.
+- `stats(history, by)`: per group counts at each recommendation's latest assessment.
+- `connect(data)`: a DuckDB connection with views reports, recommendations, files, history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from .rules import Rules
+
+DATASETS = ("reports", "recommendations", "files", "history")
+GROUPS = {"year": "year", "municipal-year": "municipal_year", "committee": "committee",
+          "portfolio": "portfolio", "council": "council", "review": "review_title"}
+ACHIEVED = ("achieved", "achieved_late")
+
+
+def normalise_title(text: str | None) -> str:
+    """Review identity: case, punctuation and "&" vs "and" do not matter."""
+    t = (text or "").casefold().replace("&", " and ")
+    return " ".join(re.sub(r"[^\w\s]", " ", t).split())
+
+
+def portfolio(lead: str | None) -> str | None:
+    """A responsible lead as a portfolio key: "&" = "and", whitespace and case folded."""
+    if not lead:
+        return None
+    t = " ".join(lead.replace("&", " and ").split())
+    return t[:1].upper() + t[1:].lower() if t else None
+
+
+def municipal_year(d: dt.date | None) -> str | None:
+    """Municipal year (May to April) of a date, as `2016/17`."""
+    if d is None or pd.isna(d):
+        return None
+    start = d.year if d.month >= 5 else d.year - 1
+    return f"{start}/{(start + 1) % 100:02d}"
+
+
+def _dataset_glob(data: Path, name: str) -> str:
+    return str(data / name / "**" / "*.parquet")
+
+
+def _has(data: Path, name: str) -> bool:
+    return any((data / name).glob("**/*.parquet"))
+
+
+def connect(data: str | Path) -> duckdb.DuckDBPyConnection:
+    """DuckDB connection with one view per dataset present under `data`."""
+    data = Path(data)
+    con = duckdb.connect()
+    for name in DATASETS:
+        if _has(data, name):
+            con.execute(f"create view {name} as select * from read_parquet('{_dataset_glob(data, name)}', "
+                        f"hive_partitioning=true, union_by_name=true)")
+    return con
+
+
+def _int(v: Any) -> int | None:
+    return None if v is None or pd.isna(v) else int(v)
+
+
+def history(data: str | Path, rules: Rules) -> pd.DataFrame:
+    """Link every recommendation across its tracking rounds; one row each."""
+    data = Path(data)
+    if not _has(data, "recommendations"):
+        return pd.DataFrame()
+    con = connect(data)
+    recs = con.execute(
+        "select r.*, p.committee from recommendations r join reports p using (report_id)"
+    ).df()
+    recs["review_key"] = recs["review_title"].map(normalise_title)
+    # The same report in two files (standalone and in an agenda pack): keep one copy.
+    reports = recs[["council", "review_key", "report_date", "report_id", "source_file"]].drop_duplicates("report_id")
+    keep = reports.sort_values("source_file").drop_duplicates(["council", "review_key", "report_date"])["report_id"]
+    recs = recs[recs["report_id"].isin(set(keep))]
+    recs = recs.sort_values(["council", "review_key", "rec_number", "report_date"])
+    rows = []
+    for (council, key, number), g in recs.groupby(["council", "review_key", "rec_number"], dropna=False, sort=True):
+        last = g.iloc[-1]
+        scheme = rules.schemes.get(last["category_scheme"]) if isinstance(last["category_scheme"], str) else None
+        outcome = last["category_outcome"] if isinstance(last["category_outcome"], str) else None
+        cats = [int(c) for c in g["category_code"] if pd.notna(c)]
+        achieved_round = next((i + 1 for i, o in enumerate(g["category_outcome"]) if o in ACHIEVED), None)
+        completed = last["completed_date"] if pd.notna(last["completed_date"]) else None
+        target = last["target_date"] if pd.notna(last["target_date"]) else None
+        rows.append({
+            "council": council, "review_title": last["review_title"], "review_key": key,
+            "rec_number": _int(number), "rec_id": last["rec_id"],
+            "first_report_date": g["report_date"].iloc[0], "last_report_date": last["report_date"],
+            "n_rounds": len(g), "categories": cats,
+            "latest_category": int(last["category_code"]) if pd.notna(last["category_code"]) else None,
+            "latest_label": last["category_label"], "latest_outcome": outcome,
+            "category_scheme": last["category_scheme"], "committee": last["committee"],
+            "achieved": outcome in ACHIEVED if outcome else None,
+            "achieved_late": (outcome == "achieved_late") if (scheme is not None and scheme.has_late and outcome) else None,
+            "rounds_to_achievement": achieved_round,
+            "target_date": target, "completed_date": completed,
+            "days_late": (completed - target).days if completed and target else None,
+            "anticipated_date": last["anticipated_date"] if pd.notna(last["anticipated_date"]) else None,
+            "portfolio": portfolio(last["responsible_lead"]),
+        })
+    return pd.DataFrame(rows)
+
+
+def _counts(g: pd.DataFrame, by: str, group: object) -> dict:
+    outcome = g["latest_outcome"]
+    ach = g[outcome.isin(ACHIEVED)]
+    # Share late only among schemes that have an "achieved late" category.
+    with_late = ach[ach["achieved_late"].notna()]
+    late = int((outcome == "achieved_late").sum())
+    rounds = ach["rounds_to_achievement"].dropna()
+    return {
+        by: group, "recommendations": len(g), "achieved": len(ach), "achieved_late": late,
+        "not_achieved": int((outcome == "not_achieved").sum()),
+        "in_progress": int((outcome == "in_progress").sum()),
+        "share_late_of_achieved": round(late / len(with_late), 3) if len(with_late) else None,
+        "median_rounds_to_achievement": float(rounds.median()) if len(rounds) else None,
+    }
+
+
+def stats(hist: pd.DataFrame, by: str = "year") -> pd.DataFrame:
+    """Completion statistics per group, each recommendation counted once at its
+    latest assessment (the last tracking round that reported it)."""
+    if by not in GROUPS:
+        raise ValueError(f"unknown grouping {by!r}; choose from {', '.join(GROUPS)}")
+    cols = ["recommendations", "achieved", "achieved_late", "not_achieved", "in_progress",
+            "share_late_of_achieved", "median_rounds_to_achievement"]
+    if hist.empty:
+        return pd.DataFrame(columns=[by, *cols])
+    h = hist.copy()
+    h["year"] = pd.to_datetime(h["last_report_date"]).dt.year.astype("Int64").astype(str)
+    h["municipal_year"] = h["last_report_date"].map(municipal_year)
+    key = GROUPS[by]
+    out = [_counts(g, by, group) for group, g in h.groupby(h[key].fillna("(unknown)"), sort=True)]
+    out.append(_counts(h, by, "All"))
+    return pd.DataFrame(out, columns=[by, *cols])
+
+
+def _native(v: object) -> object:
+    if v is None or (not isinstance(v, (list, tuple, str)) and pd.isna(v)):  # type: ignore[call-overload]
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.date()
+    if hasattr(v, "item"):
+        return v.item()  # numpy scalar
+    return v
+
+
+def history_records(hist: pd.DataFrame) -> list[dict]:
+    """The history frame as plain Python rows for the Parquet writer."""
+    return [{k: _native(v) for k, v in row.items()} for row in hist.to_dict("records")]

@@ -1,0 +1,49 @@
+"""CLI conventions: help with examples, exit codes, data on stdout."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import PDFS
+from pipeline.cli import cli
+
+
+@pytest.mark.parametrize("cmd", [["ingest"], ["rules", "check"], ["inspect"]])
+def test_help_has_example(cmd):
+    r = CliRunner().invoke(cli, [*cmd, "-h"])
+    assert r.exit_code == 0 and "Example:" in r.output
+
+
+def test_usage_errors_exit_2(tmp_path):
+    runner = CliRunner()
+    assert runner.invoke(cli, ["ingest", str(tmp_path / "missing")]).exit_code == 2
+    assert runner.invoke(cli, ["ingest", str(PDFS[0]), "--scheme", "nope", "--out", str(tmp_path)]).exit_code == 2
+    assert runner.invoke(cli, ["ingest", "--workers", "0"]).exit_code == 2
+    bad = tmp_path / "rules"
+    bad.mkdir()
+    assert runner.invoke(cli, ["rules", "check", "--rules", str(bad)]).exit_code == 2
+
+
+def test_ingest_json_summary(tmp_path):
+    r = CliRunner().invoke(cli, ["ingest", str(PDFS[0]), "--out", str(tmp_path), "--quiet", "--json"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    assert data["statuses"] == {"parsed": 1} and data["recommendations"] == 5
+    assert data["history"] == 5 and list((tmp_path / "history").glob("*.parquet"))
+
+
+def test_rules_check_lists_ids():
+    r = CliRunner().invoke(cli, ["rules", "check"])
+    assert r.exit_code == 0
+    assert "scheme.stockton.3\tcategory" in r.output and "rel.supported_by\trelation" in r.output
+
+
+def test_inspect_shows_rules_and_draws_png(tmp_path):
+    pdf = next(p for p in PDFS if p.name.startswith("stockton-2016-12"))
+    png = tmp_path / "p3.png"
+    r = CliRunner().invoke(cli, ["inspect", str(pdf), "--page", "3", "--png", str(png)])
+    assert r.exit_code == 0, r.output
+    assert "- R2 pages 3-" in r.output and "[label.r_number;" in r.output
+    assert "layout tracker" in r.output and "scheme stockton [scheme.detect.appendix]" in r.output
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,0 +1,70 @@
+"""Field splitting on values built in code (spec: docs/normalisation.md)."""
+
+import datetime as dt
+
+from pipeline.fields import read_assessment, split_recommendation, split_responsibility, split_targets
+from pipeline.models import Cell, Line, Word
+
+
+def test_responsibility_relations_and_optional_and(rules):
+    r = split_responsibility(
+        "Cabinet Member for Commissioning, Contracting & Improvement in partnership with "
+        "Executive Members for Local Services And in consultation with the Third Sector Assembly",
+        rules,
+    )
+    assert r.lead == "Cabinet Member for Commissioning, Contracting & Improvement"
+    assert r.partners == ("Executive Members for Local Services", "Third Sector Assembly")
+    assert r.rule_ids == ("rel.in_partnership_with", "rel.in_consultation_with")
+
+
+def test_responsibility_no_split_on_and(rules):
+    r = split_responsibility("Leader of the Council and Cabinet Member for Transport and Roads", rules)
+    assert r.lead == "Leader of the Council and Cabinet Member for Transport and Roads"
+    assert r.partners == ()
+    w = split_responsibility("Cabinet Member working with Ward Councillors and school governing bodies", rules)
+    assert w.partners == ("Ward Councillors and school governing bodies",)
+
+
+def test_targets_split_completed(rules):
+    t = split_targets("Interim report – December 2016 Final report – March 2017 Completed May 2017", rules)
+    assert t.target_dates == (dt.date(2016, 12, 31), dt.date(2017, 3, 31))
+    assert t.completed_date == dt.date(2017, 5, 31)
+    assert split_targets("Ongoing", rules).target_dates == ()
+    a = split_targets("01/09/2016 Completed 07/11/2016", rules)
+    assert (a.target_dates, a.completed_date) == ((dt.date(2016, 9, 1),), dt.date(2016, 11, 7))
+
+
+def test_assessment_forms(rules):
+    bham = rules.scheme("birmingham")
+    for printed in ["2 – Achieved Late", "2: Achieved (Late)", "2", "Achieved (Late)", "Achieved Late (2)", "Achieved (Late) 2"]:
+        a = read_assessment(printed, bham)
+        assert (a.code, a.label) == (2, "Achieved (Late)"), printed
+    s = read_assessment("3 Slipped", rules.scheme("stockton"))
+    assert (s.code, s.label) == (3, "Slipped")
+    assert read_assessment("Slipped", None).code is None
+
+
+def _cell(lines: list[tuple[float, str]]) -> Cell:
+    out = []
+    for top, text in lines:
+        words, x = [], 90.0
+        for t in text.split():
+            words.append(Word(t, x, x + 5 * len(t), top, top + 10, 10.0, False, 3))
+            x += 5 * len(t) + 3
+        out.append(Line(tuple(words)))
+    return Cell("recommendation", tuple(out), "col.recommendation")
+
+
+def test_sub_items_and_closing_paragraph(rules):
+    cell = _cell([
+        (100, "The Council should:"),
+        (115.5, "(a) review its toolkit; and"),
+        (131, "ii) publish the"),
+        (142.5, "outcomes."),
+        (158, "This closes the recommendation."),
+    ])
+    rec = split_recommendation(cell, rules)
+    assert rec.intro == "The Council should:"
+    assert [(s.label, s.text) for s in rec.sub_items] == [("a", "review its toolkit; and"), ("ii", "publish the outcomes.")]
+    assert rec.outro == "This closes the recommendation."
+    assert rec.text.splitlines()[1] == "a) review its toolkit; and"

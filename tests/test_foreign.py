@@ -1,0 +1,42 @@
+"""Every foreign PDF (empty, encrypted, malformed, rotated, other tables) survives."""
+
+import pyarrow.dataset as ds
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from conftest import FIXTURES, FOREIGN
+from pipeline.cli import cli
+
+EXPECTED = yaml.safe_load((FIXTURES / "foreign_expected.yaml").read_text())
+
+
+@pytest.fixture(scope="module")
+def foreign_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("foreign")
+    result = CliRunner().invoke(cli, ["ingest", str(FIXTURES / "foreign"), "--out", str(out), "--quiet", "--workers", "2"])
+    files = ds.dataset(out / "files").to_table().to_pylist()
+    return result, files, out
+
+
+def test_exit_code_one_because_one_file_is_encrypted(foreign_run):
+    result, _, _ = foreign_run
+    assert result.exit_code == 1, result.output
+    assert "encrypted: " in result.output and "password-example.pdf" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("pdf", FOREIGN, ids=lambda p: p.name)
+def test_status_and_message(pdf, foreign_run):
+    _, files, _ = foreign_run
+    (row,) = [f for f in files if f["source_file"].endswith("/" + pdf.name)]
+    assert row["status"] == EXPECTED["status"].get(pdf.name, EXPECTED["default"])
+    assert row["message"] and "\n" not in row["message"] and "Traceback" not in row["message"]
+    assert row["n_recommendations"] == 0
+
+
+def test_no_records_invented(foreign_run):
+    _, files, out = foreign_run
+    assert len(files) == len(FOREIGN) == 49
+    assert not list((out / "recommendations").glob("*.parquet"))
+    assert not list((out / "reports").glob("*.parquet"))
