@@ -10,13 +10,16 @@ from reportlab.pdfgen import canvas
 COLS = (48, 90, 300, 400, 480)
 
 
-def tracking_pdf(path: Path, cover: list[str], categories: list[str], recs: list[dict], footer: str | None = None) -> Path:
+def tracking_pdf(path: Path, cover: list[str], categories: list[str], recs: list[dict], footer: str | None = None,
+                 pagesize: tuple[float, float] = A4, font: str = "Helvetica", size: float = 10) -> Path:
     """Write a one-table-per-recommendation report: cover, criteria, then `recs`.
 
     Each rec is {label, text: [lines], resp: [lines], target: [lines], assess: [lines], evidence: [lines]}.
     """
-    c = canvas.Canvas(str(path), pagesize=A4)
-    width, height = A4
+    c = canvas.Canvas(str(path), pagesize=pagesize)
+    width, height = pagesize
+    bold = {"Helvetica": "Helvetica-Bold", "Times-Roman": "Times-Bold", "Courier": "Courier-Bold"}[font]
+    lead = size * 1.2
     pages = 0
 
     def finish_page() -> None:
@@ -29,21 +32,21 @@ def tracking_pdf(path: Path, cover: list[str], categories: list[str], recs: list
 
     y = height - 60
     for line in cover:
-        bold = line.split(":")[0] + ":" if ":" in line else ""
-        c.setFont("Helvetica-Bold", 10)
-        c.drawString(50, y, bold)
-        c.setFont("Helvetica", 10)
-        c.drawString(50 + c.stringWidth(bold + " ", "Helvetica-Bold", 10), y, line[len(bold):].strip())
+        label = line.split(":")[0] + ":" if ":" in line else ""
+        c.setFont(bold, size)
+        c.drawString(50, y, label)
+        c.setFont(font, size)
+        c.drawString(50 + c.stringWidth(label + " ", bold, size), y, line[len(label):].strip())
         y -= 18
     finish_page()
     y = height - 60
     c.setFont("Helvetica-Bold", 12)
     c.drawString(50, y, "Appendix 1: The Tracking Process")
     y -= 24
-    c.setFont("Helvetica-Bold", 10)
+    c.setFont(bold, size)
     c.drawString(50, y, "Category")
     c.drawString(250, y, "Criteria")
-    c.setFont("Helvetica", 10)
+    c.setFont(font, size)
     for cat in categories:
         y -= 14
         c.drawString(50, y, cat)
@@ -54,23 +57,23 @@ def tracking_pdf(path: Path, cover: list[str], categories: list[str], recs: list
     c.drawString(50, y, "Appendix 2: Progress with Recommendations")
     y -= 24
     for rec in recs:
-        c.setFont("Helvetica-Bold", 10)
+        c.setFont(bold, size)
         for x, h in zip(COLS, ("No.", "Recommendation", "Responsibility", "Target Date", "Assessment")):
             c.drawString(x, y, h)
         y -= 16
         c.drawString(COLS[0], y, rec["label"])
-        c.setFont("Helvetica", 10)
+        c.setFont(font, size)
         cells = [rec["text"], rec["resp"], rec["target"], rec["assess"]]
         depth = max(len(v) for v in cells)
         for x, lines in zip(COLS[1:], cells):
             for k, t in enumerate(lines):
-                c.drawString(x, y - 12 * k, t)
-        y -= 12 * depth + 8
-        c.setFont("Helvetica-Bold", 10)
+                c.drawString(x, y - lead * k, t)
+        y -= lead * depth + 8
+        c.setFont(bold, size)
         c.drawString(COLS[0], y, "Evidence of Progress")
-        c.setFont("Helvetica", 10)
+        c.setFont(font, size)
         for t in rec["evidence"]:
-            y -= 12
+            y -= lead
             c.drawString(COLS[0], y, t)
         y -= 24
     finish_page()

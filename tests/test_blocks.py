@@ -42,3 +42,26 @@ def test_stockton_appendix_after_table_ends_last_record(rules):
     last = blocks[-1].cell("evidence").text
     assert last.endswith("Health and Wellbeing Board.")
     assert "Tracking Process" not in last
+
+
+@pytest.mark.parametrize("font,size,pagesize", [("Times-Roman", 9, "letter"), ("Courier", 8, "A4"), ("Helvetica", 11, "letter")])
+def test_other_fonts_sizes_and_us_letter_with_footer(tmp_path, rules, font, size, pagesize):
+    from reportlab.lib.pagesizes import A4, letter
+
+    from pdfgen import tracking_pdf
+
+    pdf = tracking_pdf(
+        tmp_path / "r.pdf",
+        ["Report of: Director of Place", "To: Place Scrutiny Panel", "Date: 3rd March 2021"],
+        ["1 Achieved (Fully)", "2 On Track", "3 Slipped", "4 Not Achieved"],
+        [{"label": "R 3", "text": ["That the Council:", "(a) audits bins;", "(b) empties them."],
+          "resp": ["Head of Waste", "supported by the", "Parks Team"], "target": ["Spring 2021", "Completed", "1st June 2021"],
+          "assess": ["1 Achieved", "(Fully)"], "evidence": ["All bins audited.", "Done."]}],
+        footer="Bins – Progress Report", pagesize=letter if pagesize == "letter" else A4, font=font, size=size,
+    )
+    (b,) = find_blocks(read_document(pdf).pages, rules)
+    assert b.label == "R 3"
+    assert b.cell("responsibility").text == "Head of Waste supported by the Parks Team"
+    assert b.cell("target").text == "Spring 2021 Completed 1st June 2021"
+    assert b.cell("evidence").text == "All bins audited. Done."
+    assert all("Progress Report" not in c.text for c in b.cells)
