@@ -31,27 +31,24 @@ def test_bad_regex_is_reported_with_file(tmp_path):
         load_rules(d)
 
 
-def test_duplicate_category_code_rejected(tmp_path):
+BAD_SCHEME = (
+    "id: bad\nname: Bad\ncategories:\n"
+    "  - {code: 1, label: A, outcome: achieved}\n  - {code: 1, label: B, outcome: achieved}\n"
+)
+
+
+@pytest.mark.parametrize("path,content,message", [
+    ("schemes/bad.yaml", BAD_SCHEME, "bad.yaml.*duplicate category codes"),
+    ("responsibility.yaml", "relations: [{id: rel.x, phrase: with, colour: red}]\n", "responsibility.yaml"),
+    ("dates.yaml", None, "dates.yaml: rule file missing"),
+], ids=["duplicate-code", "unknown-key", "missing-file"])
+def test_invalid_rule_file_is_reported_with_file(tmp_path, path, content, message):
     d = copy_rules(tmp_path)
-    (d / "schemes" / "bad.yaml").write_text(
-        "id: bad\nname: Bad\ncategories:\n"
-        "  - {code: 1, label: A, outcome: achieved}\n  - {code: 1, label: B, outcome: achieved}\n"
-    )
-    with pytest.raises(RulesError, match="bad.yaml.*duplicate category codes"):
-        load_rules(d)
-
-
-def test_unknown_key_rejected(tmp_path):
-    d = copy_rules(tmp_path)
-    (d / "responsibility.yaml").write_text("relations: [{id: rel.x, phrase: with, colour: red}]\n")
-    with pytest.raises(RulesError, match="responsibility.yaml"):
-        load_rules(d)
-
-
-def test_missing_file(tmp_path):
-    d = copy_rules(tmp_path)
-    (d / "dates.yaml").unlink()
-    with pytest.raises(RulesError, match="dates.yaml: rule file missing"):
+    if content is None:
+        (d / path).unlink()
+    else:
+        (d / path).write_text(content)
+    with pytest.raises(RulesError, match=message):
         load_rules(d)
 
 
@@ -70,7 +67,7 @@ def test_new_scheme_is_a_rules_file_only(tmp_path):
         "  - {code: 3, label: Rejected, outcome: not_achieved}\n"
     )
     pdf = tracking_pdf(
-        tmp_path / "pdfs" / "testshire.pdf" if (tmp_path / "pdfs").mkdir() is None else None,
+        tmp_path / "testshire.pdf",
         ["Report of: Director of Place", "To: Place Scrutiny Panel", "Date: 3rd March 2021"],
         ["1 Implemented", "2 Partially Implemented", "3 Rejected"],
         [{"label": "R1", "text": ["Install more bins."], "resp": ["Director of Place"],
