@@ -5,7 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 OUT ?= data/processed
 
-.PHONY: run test lint bench clean
+# The HTML report test opens the report in Debian's chromium; install it when missing.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test lint bench clean browser
 
 $(BIN)/scrutiny: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +28,11 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check pipeline tests bench
 	$(BIN)/mypy
 
-test: $(VENV)/.dev lint
+browser:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
+test: $(VENV)/.dev lint browser
 	$(BIN)/pytest
 
 bench: $(VENV)/.dev

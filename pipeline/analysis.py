@@ -20,8 +20,10 @@ import pandas as pd
 from .rules import Rules
 
 DATASETS = ("reports", "recommendations", "files", "history")
-GROUPS = {"year": "year", "municipal-year": "municipal_year", "committee": "committee",
-          "portfolio": "portfolio", "council": "council", "review": "review_title"}
+GROUPS = {"year": "year", "municipal-year": "municipal_year", "financial-year": "financial_year",
+          "committee": "committee", "portfolio": "portfolio", "council": "council", "review": "review_title"}
+# First month of each kind of council year: municipal May-April, financial April-March.
+YEAR_START = {"municipal": 5, "financial": 4}
 ACHIEVED = ("achieved", "achieved_late")
 
 
@@ -39,12 +41,34 @@ def portfolio(lead: str | None) -> str | None:
     return t[:1].upper() + t[1:].lower() if t else None
 
 
-def municipal_year(d: dt.date | None) -> str | None:
-    """Municipal year (May to April) of a date, as `2016/17`."""
+def council_year(d: dt.date | None, kind: str = "municipal") -> str | None:
+    """The municipal (May-April) or financial (April-March) year of a date, as `2016/17`."""
     if d is None or pd.isna(d):
         return None
-    start = d.year if d.month >= 5 else d.year - 1
+    start = d.year if d.month >= YEAR_START[kind] else d.year - 1
     return f"{start}/{(start + 1) % 100:02d}"
+
+
+def municipal_year(d: dt.date | None) -> str | None:
+    """Municipal year (May to April) of a date, as `2016/17`."""
+    return council_year(d, "municipal")
+
+
+def financial_year(d: dt.date | None) -> str | None:
+    """Financial year (April to March) of a date, as `2016/17`."""
+    return council_year(d, "financial")
+
+
+def year_bounds(label: str, kind: str = "municipal") -> tuple[dt.date, dt.date]:
+    """First and last day of a council year given as `2016/17` (or `2016`)."""
+    m = re.fullmatch(r"(\d{4})(?:\s*[/-]\s*(\d{2}|\d{4}))?", label.strip())
+    if not m:
+        raise ValueError(f"year {label!r} is not like 2016/17")
+    start = int(m.group(1))
+    if m.group(2) and int(m.group(2)[-2:]) != (start + 1) % 100:
+        raise ValueError(f"year {label!r} does not span consecutive years")
+    first = dt.date(start, YEAR_START[kind], 1)
+    return first, dt.date(start + 1, YEAR_START[kind], 1) - dt.timedelta(days=1)
 
 
 def _dataset_glob(data: Path, name: str) -> str:
@@ -70,15 +94,22 @@ def _int(v: Any) -> int | None:
     return None if v is None or pd.isna(v) else int(v)
 
 
-def history(data: str | Path, rules: Rules) -> pd.DataFrame:
-    """Link every recommendation across its tracking rounds; one row each."""
+def history(data: str | Path, rules: Rules, as_of: dt.date | None = None) -> pd.DataFrame:
+    """Link every recommendation across its tracking rounds; one row each.
+
+    With `as_of`, only reports dated up to that day count: the history as it stood then.
+    """
     data = Path(data)
     if not _has(data, "recommendations"):
         return pd.DataFrame()
     con = connect(data)
+    where = "" if as_of is None else "where r.report_date <= ?"
     recs = con.execute(
-        "select r.*, p.committee from recommendations r join reports p using (report_id)"
+        f"select r.*, p.committee from recommendations r join reports p using (report_id) {where}",
+        [] if as_of is None else [as_of],
     ).df()
+    if recs.empty:
+        return pd.DataFrame()
     recs["review_key"] = recs["review_title"].map(normalise_title)
     # The same report in two files (standalone and in an agenda pack): keep one copy.
     reports = recs[["council", "review_key", "report_date", "report_id", "source_file"]].drop_duplicates("report_id")
@@ -109,6 +140,7 @@ def history(data: str | Path, rules: Rules) -> pd.DataFrame:
             "days_late": (completed - target).days if completed and target else None,
             "anticipated_date": last["anticipated_date"] if pd.notna(last["anticipated_date"]) else None,
             "portfolio": portfolio(last["responsible_lead"]),
+            "recommendation": last["recommendation"], "responsible_lead": last["responsible_lead"],
         })
     return pd.DataFrame(rows)
 
@@ -141,6 +173,7 @@ def stats(hist: pd.DataFrame, by: str = "year") -> pd.DataFrame:
     h = hist.copy()
     h["year"] = pd.to_datetime(h["last_report_date"]).dt.year.astype("Int64").astype(str)
     h["municipal_year"] = h["last_report_date"].map(municipal_year)
+    h["financial_year"] = h["last_report_date"].map(financial_year)
     key = GROUPS[by]
     out = [_counts(g, by, group) for group, g in h.groupby(h[key].fillna("(unknown)"), sort=True)]
     out.append(_counts(h, by, "All"))

@@ -17,6 +17,7 @@ from tqdm import tqdm
 if TYPE_CHECKING:
     import pandas as pd
 
+from .analysis import GROUPS
 from .extract import Extraction
 from .rules import Rules, RulesError, load_rules
 
@@ -91,7 +92,7 @@ def ingest(paths: tuple[str, ...], out: str, force: bool, scheme: str | None, wo
                              workers=workers or default_workers(), on_file=progress)
     finally:
         bar.close()
-    n_history = rebuild_history(out, rules)
+    n_history = summary.history
     if as_json:
         click.echo(json.dumps({
             "files": sum(summary.statuses.values()), "skipped": summary.skipped,
@@ -107,17 +108,6 @@ def ingest(paths: tuple[str, ...], out: str, force: bool, scheme: str | None, wo
         for f, s, m in summary.failed:
             click.echo(f"  {s}: {f}: {m}")
     sys.exit(0 if summary.ok else 1)
-
-
-def rebuild_history(out: str | Path, rules: Rules) -> int:
-    """Rebuild OUT/history from the datasets; return its row count."""
-    from .analysis import history, history_records
-    from .write import write_history
-
-    records = history_records(history(out, rules))
-    if records:
-        write_history(out, records)
-    return len(records)
 
 
 FORMATS = click.Choice(["table", "csv", "json", "markdown"])
@@ -141,8 +131,9 @@ def _emit(df: pd.DataFrame, fmt: str) -> None:
 
 
 @cli.command(context_settings=CONTEXT)
-@click.option("--by", "by", type=click.Choice(["year", "municipal-year", "committee", "portfolio", "council", "review"]),
-              default="year", show_default=True, help="Group by (year = calendar year of the latest assessment).")
+@click.option("--by", "by", type=click.Choice(list(GROUPS)), default="year", show_default=True,
+              help="Group by (the years are those of each recommendation's latest assessment: calendar, "
+                   "municipal May-April, financial April-March).")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @data_option
 @rules_option
@@ -159,6 +150,43 @@ def stats(by: str, fmt: str, data: str, rules_dir: str | None) -> None:
     if not Path(data, "recommendations").is_dir():
         raise click.UsageError(f"no datasets under {data}: run `scrutiny ingest` first")
     _emit(compute(history(data, _rules(rules_dir)), by), fmt)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--year", default=None, metavar="YYYY/YY",
+              help="Council year to report, e.g. 2016/17 (default: all years).")
+@click.option("--year-kind", type=click.Choice(["municipal", "financial"]), default="municipal", show_default=True,
+              help="Municipal years run May-April, financial years April-March.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="HTML file to write.")
+@data_option
+@rules_option
+def report(year: str | None, year_kind: str, out: str, data: str, rules_dir: str | None) -> None:
+    """Write the annual completion report as one self-contained HTML file.
+
+    Headline figures, tables by committee and portfolio, a trend chart across years, a
+    stacked bar of categories and the recommendations still open.
+
+    Example:
+
+        scrutiny report --year 2016/17 --out report.html
+    """
+    from .analysis import year_bounds
+    from .report import build_report, render_html
+    from .write import write_bytes
+
+    if year is not None:
+        try:
+            year_bounds(year, year_kind)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--year") from exc
+    if not Path(data, "recommendations").is_dir():
+        raise click.UsageError(f"no datasets under {data}: run `scrutiny ingest` first")
+    r = build_report(data, _rules(rules_dir), year, year_kind)
+    write_bytes(out, render_html(r).encode("utf-8"))
+    h = r.headline
+    period = f"{r.kind} year {r.period}" if year else r.period
+    click.echo(f"{out}: {period}: {h['recommendations']} recommendation(s), "
+               f"{h['achieved']} achieved ({h['achieved_late']} late), {len(r.open_recs)} open")
 
 
 @cli.command(context_settings=CONTEXT)

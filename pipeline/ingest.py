@@ -3,6 +3,7 @@
 `ingest(paths, out, ...)` returns an `IngestSummary`; it writes each file's rows as
 soon as that file is done, so an interrupted batch keeps every finished file.
 Work runs in a process pool (`workers`), one process per document at a time.
+Every batch ends by rebuilding OUT/history.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class IngestSummary:
     recommendations: int = 0
     skipped: int = 0
     failed: list[tuple[str, str, str]] = field(default_factory=list)
+    history: int = 0
 
     @property
     def ok(self) -> bool:
@@ -125,7 +127,18 @@ def ingest(
         summary.add(x)
         if on_file:
             on_file(x, Path(x.source_file))
+    summary.history = rebuild_history(out, rules)
     return summary
+
+
+def rebuild_history(out: str | Path, rules: Rules) -> int:
+    """Rebuild OUT/history from the datasets (every ingest ends with this); return its row count."""
+    from .analysis import history, history_records
+    from .write import write_history
+
+    records = history_records(history(out, rules))
+    write_history(out, records)  # even when empty: a stale history must not outlive its data
+    return len(records)
 
 
 def duplicate_of(pdf: Path, sha: str, original: str) -> Extraction:

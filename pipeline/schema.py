@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 PROVENANCE = pa.list_(
     pa.struct(
@@ -126,6 +126,8 @@ HISTORY = _schema(
         pa.field("days_late", pa.int32()),
         pa.field("anticipated_date", pa.date32()),
         pa.field("portfolio", pa.string()),
+        pa.field("recommendation", pa.string()),
+        pa.field("responsible_lead", pa.string()),
     ],
     "history",
 )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,39 @@ FOREIGN = sorted((FIXTURES / "foreign").glob("*.pdf"))
 def gold_for(pdf: Path) -> dict:
     gid = pdf.name.split("--")[0]
     return yaml.safe_load((FIXTURES / "gold" / f"{gid}.yaml").read_text())
+
+
+# Outcome of each category as docs/normalisation.md and the schemes' criteria define them.
+OUTCOME = {
+    "birmingham": {1: "achieved", 2: "achieved_late", 3: "not_achieved", 4: "not_achieved", 5: "not_achieved", 6: "in_progress"},
+    "stockton": {1: "achieved", 2: "in_progress", 3: "in_progress", 4: "not_achieved"},
+}
+
+
+def gold_latest(until: dt.date | None = None, since: dt.date | None = None):
+    """Latest gold assessment (outcome, report date) of every recommendation, one report
+    per (council, title, date); only reports up to `until`, only latest dates from `since`.
+    Also returns each recommendation's outcomes in round order."""
+    from pipeline.analysis import normalise_title
+
+    reports = {}
+    for f in sorted((FIXTURES / "gold").glob("*.yaml")):
+        g = yaml.safe_load(f.read_text())
+        if until is not None and g["report"]["report_date"] > until:
+            continue
+        key = (g["council"], normalise_title(g["report"]["title"]), g["report"]["report_date"])
+        reports.setdefault(key, g)
+    latest: dict = {}
+    rounds: dict = defaultdict(list)
+    for (council, title, date), g in sorted(reports.items(), key=lambda kv: kv[0][2]):
+        for r in g["recommendations"]:
+            rk = (council, title, int(re.sub(r"\D", "", r["rec_id"])))
+            rounds[rk].append(OUTCOME[g["scheme"]][r["category_code"]])
+            latest[rk] = (OUTCOME[g["scheme"]][r["category_code"]], date)
+    if since is not None:
+        latest = {k: v for k, v in latest.items() if v[1] >= since}
+        rounds = defaultdict(list, {k: v for k, v in rounds.items() if k in latest})
+    return latest, rounds
 
 
 @pytest.fixture(scope="session")

@@ -1,40 +1,12 @@
 """Statistics over the public fixtures equal figures derived independently from gold."""
 
-import re
-from collections import defaultdict
-
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from conftest import FIXTURES
-from pipeline.analysis import history, municipal_year, normalise_title, stats
+from conftest import gold_latest
+from pipeline.analysis import financial_year, history, municipal_year, stats, year_bounds
 from pipeline.cli import cli
-
-# Outcome of each category as docs/normalisation.md and the schemes' criteria define them.
-OUTCOME = {
-    "birmingham": {1: "achieved", 2: "achieved_late", 3: "not_achieved", 4: "not_achieved", 5: "not_achieved", 6: "in_progress"},
-    "stockton": {1: "achieved", 2: "in_progress", 3: "in_progress", 4: "not_achieved"},
-}
-
-
-def gold_latest():
-    """Latest gold assessment of every recommendation, one report per (council, title, date)."""
-    import yaml
-
-    reports = {}
-    for f in sorted((FIXTURES / "gold").glob("*.yaml")):
-        g = yaml.safe_load(f.read_text())
-        key = (g["council"], normalise_title(g["report"]["title"]), g["report"]["report_date"])
-        reports.setdefault(key, g)
-    latest: dict = {}
-    rounds: dict = defaultdict(list)
-    for (council, title, date), g in sorted(reports.items(), key=lambda kv: kv[0][2]):
-        for r in g["recommendations"]:
-            rk = (council, title, int(re.sub(r"\D", "", r["rec_id"])))
-            rounds[rk].append(OUTCOME[g["scheme"]][r["category_code"]])
-            latest[rk] = (OUTCOME[g["scheme"]][r["category_code"]], date)
-    return latest, rounds
 
 
 def test_history_and_stats_equal_gold(public_out, rules):
@@ -64,9 +36,41 @@ def test_history_rows(public_out, rules):
     assert stockton["achieved_late"] is None or pd.isna(stockton["achieved_late"])
 
 
-@pytest.mark.parametrize("d,expected", [("2016-04-30", "2015/16"), ("2016-05-01", "2016/17"), ("2017-03-31", "2016/17")])
-def test_municipal_year(d, expected):
-    assert municipal_year(pd.Timestamp(d).date()) == expected
+@pytest.mark.parametrize("d,municipal,financial", [
+    ("2016-03-31", "2015/16", "2015/16"), ("2016-04-01", "2015/16", "2016/17"), ("2016-04-30", "2015/16", "2016/17"),
+    ("2016-05-01", "2016/17", "2016/17"), ("2017-03-31", "2016/17", "2016/17"), ("1999-12-31", "1999/00", "1999/00"),
+])
+def test_council_years(d, municipal, financial):
+    day = pd.Timestamp(d).date()
+    assert municipal_year(day) == municipal and financial_year(day) == financial
+
+
+@pytest.mark.parametrize("label,kind,first,last", [
+    ("2016/17", "municipal", "2016-05-01", "2017-04-30"), ("2016-2017", "financial", "2016-04-01", "2017-03-31"),
+    ("2016", "municipal", "2016-05-01", "2017-04-30"),
+])
+def test_year_bounds(label, kind, first, last):
+    assert year_bounds(label, kind) == (pd.Timestamp(first).date(), pd.Timestamp(last).date())
+
+
+@pytest.mark.parametrize("label", ["2016/18", "16/17", "last year"])
+def test_year_bounds_rejects(label):
+    with pytest.raises(ValueError):
+        year_bounds(label)
+
+
+def test_stats_by_financial_year_equal_gold(public_out, rules):
+    latest, _ = gold_latest()
+    table = stats(history(public_out, rules), "financial-year").set_index("financial-year")
+    expected: dict[str, list[str]] = {}
+    for outcome, day in latest.values():
+        start = day.year if day.month >= 4 else day.year - 1
+        expected.setdefault(f"{start}/{(start + 1) % 100:02d}", []).append(outcome)
+    assert sorted(table.index) == sorted([*expected, "All"])
+    for year, outcomes in expected.items():
+        assert table.loc[year, "recommendations"] == len(outcomes)
+        assert table.loc[year, "achieved_late"] == outcomes.count("achieved_late")
+        assert table.loc[year, "in_progress"] == outcomes.count("in_progress")
 
 
 def test_query_and_stats_commands(public_out):

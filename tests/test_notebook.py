@@ -1,0 +1,31 @@
+"""notebooks/late_recommendations.ipynb runs top to bottom over the public fixtures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+from conftest import gold_latest
+
+NOTEBOOK = Path(__file__).parents[1] / "notebooks" / "late_recommendations.ipynb"
+
+
+def test_notebook_executes_with_a_chart_per_question(public_out, monkeypatch):
+    monkeypatch.setenv("SCRUTINY_DATA", str(public_out))
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    latest, _ = gold_latest()
+    outcomes = [o for o, _ in latest.values()]
+    # Checks appended to the researcher's notebook: its answers equal counts derived from gold.
+    nb.cells.append(nbformat.v4.new_code_cell(
+        f"assert int(late['recommendations'].sum()) == {len(outcomes)}\n"
+        f"assert int(late['achieved_late'].sum()) == {outcomes.count('achieved_late')}\n"
+        f"assert int(slip['not_achieved'].sum()) == {outcomes.count('not_achieved')}\n"
+        f"assert len(took) == {sum(o.startswith('achieved') for o in outcomes)}"))
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
+    images = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if "image/png" in o.get("data", {})]
+    assert len(images) == 3
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors

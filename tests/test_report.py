@@ -1,0 +1,133 @@
+"""The annual HTML report: figures equal gold-derived counts, and it opens in headless chromium."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+
+import pandas as pd
+import pdfplumber
+import pytest
+from click.testing import CliRunner
+
+from conftest import gold_latest
+from pipeline.cli import cli
+from pipeline.report import _table, build_report, render_html
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
+# The flags Debian's chromium needs as root on a machine without a network or display.
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def expected_headline(until: dt.date | None, since: dt.date | None) -> dict[str, int]:
+    latest, _ = gold_latest(until=until, since=since)
+    outcomes = [o for o, _ in latest.values()]
+    return {"recommendations": len(outcomes), "achieved": sum(o.startswith("achieved") for o in outcomes),
+            "achieved_late": outcomes.count("achieved_late"), "not_achieved": outcomes.count("not_achieved"),
+            "in_progress": outcomes.count("in_progress")}
+
+
+@pytest.mark.parametrize("year,until,since", [
+    (None, None, None),
+    ("2016/17", dt.date(2017, 4, 30), dt.date(2016, 5, 1)),
+    ("2017/18", dt.date(2018, 4, 30), dt.date(2017, 5, 1)),
+])
+def test_headline_equals_gold(public_out, rules, year, until, since):
+    r = build_report(public_out, rules, year)
+    expected = expected_headline(until, since)
+    assert {k: r.headline[k] for k in expected} == expected
+    assert len(r.open_recs) == expected["not_achieved"] + expected["in_progress"]
+    assert set(r.charts) == {"trend", "categories"}
+
+
+def test_trend_rows_are_each_years_report(public_out, rules):
+    r = build_report(public_out, rules)
+    assert list(r.trend["year"]) == ["2015/16", "2016/17", "2017/18"]
+    for row in r.trend.to_dict("records"):
+        assert row["recommendations"] == build_report(public_out, rules, row["year"]).headline["recommendations"]
+
+
+def test_open_list_has_anticipated_dates(public_out, rules):
+    r = build_report(public_out, rules, "2016/17")
+    # Stockton's "3 - Slipped" asks for an anticipated date; the gold gives 31 March 2017.
+    slipped = r.open_recs[r.open_recs["Latest category"] == "Slipped"]
+    assert len(slipped) == 1 and slipped.iloc[0]["Anticipated"] == pd.Timestamp("2017-03-31")
+
+
+def test_html_is_self_contained_and_escaped(public_out, rules):
+    html = render_html(build_report(public_out, rules, "2016/17"))
+    assert not re.search(r"""(src|href)=["']?(https?:|//|file:)""", html)
+    assert "<script" not in html and html.count("<svg") == 2
+
+
+def test_pdf_text_is_escaped():
+    frame = pd.DataFrame([{"Recommendation": "Use <b>bold</b> & <script>x</script>", "n": 3},
+                          {"Recommendation": "All", "n": 3}])
+    html = str(_table(frame, "open"))
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;script&gt;" in html and "<script" not in html
+    assert '<td class=num>3</td>' in html and '<tr class="total">' in html
+
+
+class _Dom(HTMLParser):
+    """Collects headline values, table ids, chart titles and the svg count of a DOM dump."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.headline: dict[str, str] = {}
+        self.tables: list[str] = []
+        self.svgs = 0
+        self._key: str | None = None
+        self._value = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "data-key" in a:
+            self._key = a["data-key"]
+        if tag == "span" and a.get("class") == "value" and self._key:
+            self._value = True
+        if tag == "table":
+            self.tables.append(a.get("id", ""))
+        if tag == "svg":
+            self.svgs += 1
+
+    def handle_data(self, data):
+        if self._value and self._key:
+            self.headline[self._key] = data.strip()
+            self._value, self._key = False, None
+
+
+def _chromium(*args: str, tmp_path) -> subprocess.CompletedProcess:
+    return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args],
+                          capture_output=True, text=True, timeout=120, check=True)
+
+
+def test_report_opens_in_headless_chromium(public_out, tmp_path):
+    out = tmp_path / "report.html"
+    res = CliRunner().invoke(cli, ["report", "--year", "2016/17", "--data", str(public_out), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    expected = expected_headline(dt.date(2017, 4, 30), dt.date(2016, 5, 1))
+    assert f"{expected['recommendations']} recommendation(s)" in res.output
+
+    dom = _Dom()
+    dom.feed(_chromium("--dump-dom", out.as_uri(), tmp_path=tmp_path).stdout)
+    assert {k: int(dom.headline[k]) for k in expected} == expected
+    assert dom.svgs == 2 and dom.tables == ["trend", "by-committee", "by-portfolio", "open"]
+
+    # Printing proves the browser laid the page out: the charts' own text is on the pages.
+    pdf = tmp_path / "report.pdf"
+    _chromium("--no-pdf-header-footer", f"--print-to-pdf={pdf}", out.as_uri(), tmp_path=tmp_path)
+    with pdfplumber.open(pdf) as doc:
+        text = " ".join(p.extract_text() or "" for p in doc.pages)
+    for phrase in ("Recommendations assessed per year", "Latest category by committee", "2 – Achieved (Late)",
+                   "Recommendations still open (12)", "Sustainability and Transport"):
+        assert phrase in text
+
+
+def test_report_rejects_bad_year(public_out, tmp_path):
+    res = CliRunner().invoke(cli, ["report", "--year", "2016/18", "--data", str(public_out), "--out", str(tmp_path / "r.html")])
+    assert res.exit_code == 2 and "consecutive" in res.output
+    assert not (tmp_path / "r.html").exists()
