@@ -53,6 +53,39 @@ def _match_column(label: str, rules: list[ColumnRule]) -> tuple[ColumnRule, int]
     return best
 
 
+def _split_joined(seg: Line, rules: list[ColumnRule]) -> list[Line]:
+    """Split a header segment made of several column names set too close to part by
+    spaces ("Assessment Evidence of Progress") into one segment per name.
+
+    Splits only when the words are exactly a run of whole synonyms of different
+    columns and no synonym covers them all; otherwise returns the segment unchanged.
+    """
+    words = seg.words
+    n = len(words)
+    if n < 2:
+        return [seg]
+    names = {_norm(syn): rule.field for rule in rules for syn in rule.synonyms}
+    keys = [_norm(w.text) for w in words]
+    if " ".join(keys) in names:
+        return [seg]
+    # best[i]: fewest pieces covering words[:i], with the pieces' fields and cut points.
+    best: list[tuple[int, list[str], list[int]] | None] = [(0, [], [])] + [None] * n
+    for end in range(1, n + 1):
+        for start in range(end):
+            prev = best[start]
+            field = names.get(" ".join(keys[start:end]))
+            if prev is None or field is None or field in prev[1]:
+                continue
+            cand = (prev[0] + 1, [*prev[1], field], [*prev[2], start])
+            if best[end] is None or cand[0] < best[end][0]:  # type: ignore[index]
+                best[end] = cand
+    found = best[n]
+    if found is None or found[0] < 2:
+        return [seg]
+    cuts = [*found[2], n]
+    return [Line(tuple(words[a:b])) for a, b in zip(cuts, cuts[1:])]
+
+
 def _header_vocabulary(rules: Rules) -> set[str]:
     words = {"for", "completion", "cabinet", "member", "members", "date", "of", "the", "and", "by"}
     for col in rules.columns.columns:
@@ -82,7 +115,7 @@ class TableFinder:
     def header_at(self, lines: list[Line], i: int) -> _Header | None:
         """Return the header row starting at lines[i], or None."""
         first = lines[i]
-        segs = split_segments(first)
+        segs = [part for s in split_segments(first) for part in _split_joined(s, self.rules.columns.columns)]
         if len(segs) < self.rules.columns.min_columns:
             return None
         groups: list[list[Line]] = [[s] for s in segs]

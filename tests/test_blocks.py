@@ -65,3 +65,40 @@ def test_other_fonts_sizes_and_us_letter_with_footer(tmp_path, rules, font, size
     assert b.cell("target").text == "Spring 2021 Completed 1st June 2021"
     assert b.cell("evidence").text == "All bins audited. Done."
     assert all("Progress Report" not in c.text for c in b.cells)
+
+
+def _line(*texts_x: tuple[str, float]):
+    from pipeline.models import Line, Word
+
+    return Line(tuple(Word(t, x, x + 6 * len(t), 100, 109, 9.0, True, 1) for t, x in texts_x))
+
+
+@pytest.mark.parametrize("words,expected", [
+    # Two column names set closer than a word space apart: split at the second name.
+    ([("Assessment", 360), ("Evidence", 420), ("of", 470), ("Progress", 484)], ["Assessment", "Evidence of Progress"]),
+    ([("No.", 50), ("Recommendation", 70)], ["No.", "Recommendation"]),
+    # A single column name of several words stays whole, even when its words are names too.
+    ([("Target", 300), ("Date", 340)], ["Target Date"]),
+    ([("Cabinet", 300), ("Member's", 345), ("Assessment", 400)], ["Cabinet Member's Assessment"]),
+    # Words that are not all column names: unchanged.
+    ([("Assessment", 360), ("and", 420), ("Evidence", 450)], ["Assessment and Evidence"]),
+    # The same column twice is not a split.
+    ([("Update", 360), ("Progress", 420)], ["Update Progress"]),
+])
+def test_joined_header_names_split(rules, words, expected):
+    from pipeline.blocks import _split_joined
+
+    assert [s.text for s in _split_joined(_line(*words), rules.columns.columns)] == expected
+
+
+def test_tight_tracker_header_finds_assessment_column(tmp_path, rules):
+    """Bug: a tracker whose Assessment and Evidence headers sat 8 pt apart lost the
+    Assessment column, so every category came out null (bench/synth.py tracker layout)."""
+    import random
+
+    from bench.synth import write_report
+    from pipeline.extract import extract_file
+
+    truth = write_report(tmp_path / "t.pdf", random.Random(3), "tracker", n_recs=5)
+    got = extract_file(tmp_path / "t.pdf", rules).recommendations
+    assert [r.category_code for r in got] == [r["category_code"] for r in truth.recommendations]

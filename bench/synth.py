@@ -1,0 +1,266 @@
+"""Synthetic tracking reports and agenda packs with known ground truth (reportlab, no network).
+
+`write_report(path, rng, layout)` draws one tracking report and returns its truth;
+`write_pack(path, rng, n_pages, report_pages)` buries a report among unrelated committee
+pages (agenda, minutes, budget tables, prose that mentions recommendations) and returns
+the truth plus the pack pages the report occupies.  Layouts:
+
+- `rows`: one small table per recommendation (header row, values, a full-width
+  "Evidence of Progress" row), with or without ruling lines;
+- `tracker`: one six-column table whose header repeats on every page.
+
+Truth per recommendation: rec_id, category_code, target_date (deadline: last day of the
+month for "September 2016"), responsible_lead.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfgen import canvas
+
+WIDTH, HEIGHT = A4
+MARGIN = 48
+FONT, BOLD, SIZE, LEAD = "Helvetica", "Helvetica-Bold", 9, 11
+
+CATEGORIES = [(1, "Achieved (Fully)"), (2, "Achieved (Late)"), (3, "Not Achieved (Progress Made)"),
+              (4, "Not Achieved (Obstacle)"), (5, "Not Achieved (Insufficient Progress)"), (6, "In Progress")]
+LEADS = ["Cabinet Member for Transport and Roads", "Cabinet Member for Clean Streets, Recycling and Environment",
+         "Cabinet Member for Health and Social Care", "Cabinet Member for Children's Wellbeing",
+         "Cabinet Member for Commissioning, Contracting and Improvement", "Leader of the Council"]
+PARTNERS = ["the Director of Place", "the Strategic Director for People", "the Head of Highways",
+            "the Chief Finance Officer", "West Midlands Police"]
+TOPICS = ["fly-tipping", "school road safety", "home care", "the third sector", "bus lanes", "air quality",
+          "youth services", "library opening hours", "street lighting", "housing repairs"]
+VERBS = ["reviews", "publishes", "reports to this Committee on", "consults residents on", "sets targets for",
+         "commissions an independent evaluation of", "agrees a protocol for", "produces a plan for"]
+OBJECTS = ["the enforcement approach", "the commissioning framework", "the information given to residents",
+           "the use of mobile cameras at hotspot locations", "partnership arrangements with the voluntary sector",
+           "the charging policy", "performance data for each district", "the training offered to staff"]
+FILLER = ("The Committee noted the report and the comments made by Members. Officers undertook to circulate "
+          "further information on the points raised. Members asked about the timetable for the next stage and "
+          "the resources allocated to it, and were told that a further update would be brought to a future "
+          "meeting. The Chair thanked officers for their attendance and for the detailed answers given.")
+
+
+@dataclass
+class Truth:
+    """What a synthetic report holds: one dict per recommendation, and report facts."""
+
+    layout: str
+    title: str
+    n_pages: int = 0
+    recommendations: list[dict] = field(default_factory=list)
+    report_pages: tuple[int, int] = (0, 0)  # first and last page inside an agenda pack
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _recs(rng: random.Random, n: int, topic: str) -> list[dict]:
+    recs = []
+    for i in range(1, n + 1):
+        year, month = rng.choice([2015, 2016, 2017]), rng.randint(1, 12)
+        code, label = rng.choice(CATEGORIES)
+        lead = rng.choice(LEADS)
+        partner = rng.choice(PARTNERS) if rng.random() < 0.4 else None
+        relation = rng.choice(["in consultation with", "supported by", "in partnership with"])
+        sentences = [f"That the Cabinet Member {rng.choice(VERBS)} {rng.choice(OBJECTS)} for {topic}"
+                     for _ in range(rng.randint(1, 3))]
+        evidence = " ".join(f"In {calendar.month_name[rng.randint(1, 12)]} officers {rng.choice(VERBS)} "
+                            f"{rng.choice(OBJECTS)}; {rng.randint(2, 90)} sites were visited."
+                            for _ in range(rng.randint(2, 8)))
+        recs.append({
+            "rec_id": f"R{i:02d}", "category_code": code, "category_label": label,
+            "target_date": _month_end(year, month), "target_text": f"{calendar.month_name[month]} {year}",
+            "responsible_lead": lead, "responsibility": lead + (f" {relation} {partner}" if partner else ""),
+            "recommendation": "; and ".join(sentences) + ".", "evidence": evidence,
+        })
+    return recs
+
+
+class _Pages:
+    """A reportlab canvas with a cursor and a page counter."""
+
+    def __init__(self, c: canvas.Canvas):
+        self.c, self.y, self.count = c, HEIGHT - 60, 0
+
+    def new(self) -> None:
+        self.count += 1
+        self.c.setFont(FONT, 7)
+        self.c.drawString(MARGIN, 28, f"Page {self.count}")
+        self.c.showPage()
+        self.y = HEIGHT - 60
+
+    def text(self, s: str, font: str = FONT, size: float = SIZE, x: float = MARGIN, width: float = WIDTH - 2 * MARGIN) -> None:
+        for line in simpleSplit(s, font, size, width):
+            if self.y < 60:
+                self.new()
+            self.c.setFont(font, size)
+            self.c.drawString(x, self.y, line)
+            self.y -= size * 1.25
+        self.y -= 4
+
+
+def _cover(p: _Pages, title: str, lead: str, committee: str, date: dt.date) -> None:
+    for label, value in (("Report of:", lead), ("To:", committee), ("Date:", date.strftime("%-d %B %Y"))):
+        p.c.setFont(BOLD, 10)
+        p.c.drawString(MARGIN, p.y, label)
+        p.c.setFont(FONT, 10)
+        p.c.drawString(MARGIN + 70, p.y, value)
+        p.y -= 16
+    p.y -= 10
+    p.text(f"Progress Report on Implementation: {title}", BOLD, 12)
+    p.text("Review Information", BOLD, 10)
+    p.text(f"Date approved at City Council: {(date - dt.timedelta(days=400)).strftime('%-d %B %Y')}")
+    p.text("Member who led the original review: Councillor Jane Smith")
+    p.text("Lead Officer for the review: Sam Jones")
+    p.text("1. In approving this Review the City Council asked me to report on progress towards these "
+           "recommendations to this Overview and Scrutiny Committee.")
+    p.text("Contact Officer: Sam Jones, e-mail: sam.jones@birmingham.gov.uk")
+    p.new()
+    p.text("Appendix 1: The Tracking Process", BOLD, 12)
+    p.c.setFont(BOLD, SIZE)
+    p.c.drawString(MARGIN, p.y, "Category")
+    p.c.drawString(MARGIN + 200, p.y, "Criteria")
+    p.y -= 14
+    for code, label in CATEGORIES:
+        p.c.setFont(FONT, SIZE)
+        p.c.drawString(MARGIN, p.y, f"{code}: {label}")
+        p.c.drawString(MARGIN + 200, p.y, "The evidence provided shows this outcome.")
+        p.y -= 14
+    p.new()
+
+
+def _cells(p: _Pages, xs: list[float], widths: list[float], values: list[str], fonts: list[str]) -> int:
+    """Draw one table row of wrapped cells at the cursor; return its height in lines."""
+    wrapped = [simpleSplit(v, f, SIZE, w - 6) for v, w, f in zip(values, widths, fonts)]
+    depth = max(len(w) for w in wrapped)
+    for x, lines, f in zip(xs, wrapped, fonts):
+        p.c.setFont(f, SIZE)
+        for k, t in enumerate(lines):
+            p.c.drawString(x + 2, p.y - LEAD * k, t)
+    return depth
+
+
+def _rows_layout(p: _Pages, recs: list[dict], ruled: bool) -> None:
+    xs = [MARGIN, MARGIN + 40, MARGIN + 250, MARGIN + 360, MARGIN + 430]
+    widths = [40, 210, 110, 70, WIDTH - MARGIN - xs[-1]]
+    heads = ["No.", "Recommendation", "Responsibility", "Target Date", "Assessment"]
+    p.text("Appendix 2: Progress with Recommendations", BOLD, 12)
+    for r in recs:
+        body = [r["rec_id"], r["recommendation"], r["responsibility"], r["target_text"],
+                f"{r['category_code']} - {r['category_label']}"]
+        need = LEAD * (max(len(simpleSplit(v, FONT, SIZE, w - 6)) for v, w in zip(body, widths)) + 4)
+        if p.y - need < 80:
+            p.new()
+        top = p.y + LEAD
+        _cells(p, xs, widths, heads, [BOLD] * 5)
+        p.y -= LEAD + 4
+        depth = _cells(p, xs, widths, body, [BOLD, FONT, FONT, FONT, FONT])
+        p.y -= LEAD * depth + 4
+        if ruled:
+            p.c.setLineWidth(0.5)
+            for x in [*xs, WIDTH - MARGIN]:
+                p.c.line(x, top, x, p.y + LEAD)
+            p.c.line(MARGIN, top, WIDTH - MARGIN, top)
+            p.c.line(MARGIN, p.y + LEAD, WIDTH - MARGIN, p.y + LEAD)
+        p.text("Evidence of Progress", BOLD)
+        p.text(r["evidence"])
+        p.y -= 12
+
+
+def _tracker_layout(p: _Pages, recs: list[dict]) -> None:
+    xs = [MARGIN, MARGIN + 32, MARGIN + 170, MARGIN + 250, MARGIN + 310, MARGIN + 370]
+    widths = [32, 138, 80, 60, 60, WIDTH - MARGIN - xs[-1]]
+    heads = ["No.", "Recommendation", "Responsibility", "Target Date", "Assessment", "Evidence of Progress"]
+
+    def header() -> None:
+        _cells(p, xs, widths, heads, [BOLD] * 6)
+        p.y -= LEAD + 6
+
+    header()
+    for r in recs:
+        body = [r["rec_id"], r["recommendation"], r["responsibility"], r["target_text"],
+                f"{r['category_label']} {r['category_code']}", r["evidence"]]
+        need = LEAD * (max(len(simpleSplit(v, FONT, SIZE, w - 6)) for v, w in zip(body, widths)) + 1)
+        if p.y - need < 60:
+            p.new()
+            header()
+        depth = _cells(p, xs, widths, body, [BOLD] + [FONT] * 5)
+        p.y -= LEAD * depth + 8
+
+
+def draw_report(p: _Pages, rng: random.Random, layout: str, n_recs: int | None = None) -> Truth:
+    """Draw a report (cover, criteria appendix, recommendations) onto `p`; return its truth."""
+    topic = rng.choice(TOPICS)
+    title = f"Tackling {topic.title()}"
+    recs = _recs(rng, n_recs or rng.randint(3, 9), topic)
+    _cover(p, title, rng.choice(LEADS), "Sustainability and Transport Overview and Scrutiny Committee",
+           dt.date(2018, rng.randint(1, 12), rng.randint(1, 28)))
+    if layout == "tracker":
+        _tracker_layout(p, recs)
+    else:
+        _rows_layout(p, recs, ruled=layout == "rows-ruled")
+    p.new()
+    return Truth(layout, title, recommendations=recs)
+
+
+def write_report(path: Path, rng: random.Random, layout: str, n_recs: int | None = None) -> Truth:
+    """Write one synthetic tracking report to `path` in `layout` (rows, rows-ruled, tracker)."""
+    p = _Pages(canvas.Canvas(str(path), pagesize=A4, invariant=True))
+    truth = draw_report(p, rng, layout, n_recs)
+    p.c.save()
+    truth.n_pages = p.count
+    return truth
+
+
+def _unrelated_page(p: _Pages, rng: random.Random, kind: int) -> None:
+    if kind == 0:
+        p.text(f"Agenda Item {rng.randint(1, 20)}: Minutes of the previous meeting", BOLD, 12)
+        for _ in range(rng.randint(4, 7)):
+            p.text(FILLER)
+        p.text("RESOLVED: That the recommendation in the report be agreed and the minutes be confirmed.")
+    elif kind == 1:
+        p.text("Revenue Budget Monitoring: Month 6", BOLD, 12)
+        xs = [MARGIN, MARGIN + 220, MARGIN + 320, MARGIN + 420]
+        for i in range(rng.randint(20, 40)):
+            row = ["Service", "Budget", "Forecast", "Variance"] if i == 0 else \
+                  [f"{rng.choice(TOPICS).title()}", f"£{rng.randint(100, 9999)}k", f"£{rng.randint(100, 9999)}k", f"{rng.randint(-99, 99)}%"]
+            p.c.setFont(BOLD if i == 0 else FONT, SIZE)
+            for x, v in zip(xs, row):
+                p.c.drawString(x, p.y, v)
+            p.y -= LEAD
+    else:
+        p.text(f"Work Programme {rng.randint(2016, 2019)}", BOLD, 12)
+        for _ in range(rng.randint(10, 20)):
+            p.text(f"{rng.randint(1, 28)} {calendar.month_name[rng.randint(1, 12)]}: "
+                   f"{rng.choice(['Inquiry', 'Update', 'Call-in', 'Briefing'])} on {rng.choice(TOPICS)} "
+                   f"(lead: {rng.choice(LEADS)})")
+    p.new()
+
+
+def write_pack(path: Path, rng: random.Random, n_pages: int = 200, report_pages: int = 10,
+               layout: str = "tracker") -> Truth:
+    """Write an agenda pack of about `n_pages` with one tracking report of about
+    `report_pages` pages buried at a random place; the truth names the report's pages."""
+    p = _Pages(canvas.Canvas(str(path), pagesize=A4, invariant=True))
+    before = rng.randint(n_pages // 4, n_pages // 2)
+    for _ in range(before):
+        _unrelated_page(p, rng, rng.randrange(3))
+    first = p.count + 1
+    # About 1.6 recommendations per page in the tracker layout, after cover and criteria.
+    truth = draw_report(p, rng, layout, max(2, int((report_pages - 2) * 1.6)))
+    truth.report_pages = (first, p.count)
+    while p.count < n_pages:
+        _unrelated_page(p, rng, rng.randrange(3))
+    p.c.save()
+    truth.n_pages = p.count
+    return truth
