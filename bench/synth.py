@@ -55,6 +55,8 @@ class Truth:
 
     layout: str
     title: str
+    committee: str = ""
+    report_date: dt.date | None = None
     n_pages: int = 0
     recommendations: list[dict] = field(default_factory=list)
     report_pages: tuple[int, int] = (0, 0)  # first and last page inside an agenda pack
@@ -203,14 +205,16 @@ def draw_report(p: _Pages, rng: random.Random, layout: str, n_recs: int | None =
     topic = rng.choice(TOPICS)
     title = f"Tackling {topic.title()}"
     recs = _recs(rng, n_recs or rng.randint(3, 9), topic)
-    _cover(p, title, rng.choice(LEADS), "Sustainability and Transport Overview and Scrutiny Committee",
-           dt.date(2018, rng.randint(1, 12), rng.randint(1, 28)))
+    committee = rng.choice(["Sustainability and Transport", "Economy, Skills and Transport", "Health and Social Care"]) \
+        + " Overview and Scrutiny Committee"
+    date = dt.date(2018, rng.randint(1, 12), rng.randint(1, 28))
+    _cover(p, title, rng.choice(LEADS), committee, date)
     if layout == "tracker":
         _tracker_layout(p, recs)
     else:
         _rows_layout(p, recs, ruled=layout == "rows-ruled")
     p.new()
-    return Truth(layout, title, recommendations=recs)
+    return Truth(layout, title, committee, date, recommendations=recs)
 
 
 def write_report(path: Path, rng: random.Random, layout: str, n_recs: int | None = None) -> Truth:
@@ -256,8 +260,17 @@ def write_pack(path: Path, rng: random.Random, n_pages: int = 200, report_pages:
     for _ in range(before):
         _unrelated_page(p, rng, rng.randrange(3))
     first = p.count + 1
-    # About 1.6 recommendations per page in the tracker layout, after cover and criteria.
-    truth = draw_report(p, rng, layout, max(2, int((report_pages - 2) * 1.6)))
+    if layout == "none":  # a pack without a tracking report
+        truth = Truth("none", "")
+        truth.report_pages = (0, 0)
+        while p.count < n_pages:
+            _unrelated_page(p, rng, rng.randrange(3))
+        p.c.save()
+        truth.n_pages = p.count
+        return truth
+    # Recommendations per page of table, measured on these layouts; two pages of cover and criteria.
+    per_page = {"tracker": 3.0}.get(layout, 4.0)
+    truth = draw_report(p, rng, layout, max(2, round((report_pages - 2) * per_page)))
     truth.report_pages = (first, p.count)
     while p.count < n_pages:
         _unrelated_page(p, rng, rng.randrange(3))

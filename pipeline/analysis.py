@@ -27,9 +27,9 @@ YEAR_START = {"municipal": 5, "financial": 4}
 ACHIEVED = ("achieved", "achieved_late")
 
 
-def normalise_title(text: str | None) -> str:
-    """Review identity: case, punctuation and "&" vs "and" do not matter."""
-    t = (text or "").casefold().replace("&", " and ")
+def normalise_title(text: object) -> str:
+    """Review identity: case, punctuation and "&" vs "and" do not matter ("" when unknown)."""
+    t = (text if isinstance(text, str) else "").casefold().replace("&", " and ")
     return " ".join(re.sub(r"[^\w\s]", " ", t).split())
 
 

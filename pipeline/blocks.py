@@ -184,8 +184,13 @@ class TableFinder:
         return None
 
     def section_end(self, line: Line, body_size: float) -> bool:
+        """A section heading ends the table: a bold or larger line matching `section_end`
+        rules, or any heading set well above the table's text size (the next item of an
+        agenda pack: "Work Programme", "Minutes", another report's title)."""
         if not (line.bold or line.size > body_size * 1.1):
             return False
+        if line.size >= body_size * self.rules.layout.heading_size_ratio:
+            return True
         return any(r.regex.match(line.text) for r in self.end_rules)
 
 

@@ -49,10 +49,17 @@ def cli() -> None:
 @click.option("--scheme", default=None, help="Category scheme id for every file (default: detect per file).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: all cores).")
+@click.option("--timeout", type=click.FloatRange(min=0), default=600, show_default=True,
+              help="Seconds one file may take; a slower file is stopped and recorded as `timeout` (0: no limit).")
+@click.option("--all-pages", is_flag=True,
+              help="Parse every page of long documents (default: screen agenda packs and parse the report pages only).")
+@click.option("--dask-scheduler", default=None, metavar="ADDRESS",
+              help="Parse on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (needs the `dask` extra).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @rules_option
 def ingest(paths: tuple[str, ...], out: str, force: bool, scheme: str | None, workers: int | None,
+           timeout: float, all_pages: bool, dask_scheduler: str | None,
            quiet: bool, as_json: bool, rules_dir: str | None) -> None:
     """Ingest PDFs (files or folders, searched recursively) into Parquet under OUT.
 
@@ -61,7 +68,7 @@ def ingest(paths: tuple[str, ...], out: str, force: bool, scheme: str | None, wo
 
     Example:
 
-        scrutiny ingest data/raw --out data/processed
+        scrutiny ingest data/raw --out data/processed --workers 4 --timeout 300
     """
     from .ingest import default_workers, find_pdfs
     from .ingest import ingest as run_ingest
@@ -72,6 +79,11 @@ def ingest(paths: tuple[str, ...], out: str, force: bool, scheme: str | None, wo
             rules.scheme(scheme)
         except RulesError as exc:
             raise click.BadParameter(str(exc), param_hint="--scheme") from exc
+    if dask_scheduler:
+        try:
+            import distributed  # noqa: F401
+        except ImportError as exc:
+            raise click.UsageError("--dask-scheduler needs Dask: pip install 'scrutiny-tracking[dask]'") from exc
     targets = list(paths) or ["data/raw"]
     for t in targets:
         if not Path(t).exists():
@@ -87,9 +99,14 @@ def ingest(paths: tuple[str, ...], out: str, force: bool, scheme: str | None, wo
         bar.set_postfix(recs=found, refresh=False)
         bar.update(1)
 
+    from .cluster import ClusterError
+
     try:
         summary = run_ingest(targets, out, rules, rules_dir=rules_dir, force=force, scheme=scheme,
-                             workers=workers or default_workers(), on_file=progress)
+                             workers=workers or default_workers(), timeout=timeout or None, all_pages=all_pages,
+                             dask_scheduler=dask_scheduler, on_file=progress)
+    except ClusterError as exc:
+        raise click.UsageError(str(exc)) from exc
     finally:
         bar.close()
     n_history = summary.history

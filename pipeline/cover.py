@@ -42,15 +42,31 @@ def _match(line: Line, labels: list[_Label]) -> tuple[_Label, str] | None:
     return None
 
 
-def cover_fields(pages: tuple[Page, ...] | list[Page], rules: Rules, max_pages: int = 2) -> dict[str, CoverField]:
-    """Return the cover-page fields found on the first pages, by field name.
+def cover_start(pages: tuple[Page, ...] | list[Page], rules: Rules, table_page: int) -> int:
+    """Index in `pages` of the report's cover: the page up to `table_page` (the first
+    table's page number) with the most distinct cover labels, the nearest to the table
+    on a tie. In an agenda pack this skips the other items before the report; in a
+    standalone report it is the first page. 0 when no page has a cover label."""
+    labels = _labels(rules)
+    best, best_score = 0, 0
+    for k, page in enumerate(pages):
+        if page.number > table_page:
+            break
+        found = {hit[0].rule.field for ln in group_lines(page.words) if (hit := _match(ln, labels))}
+        if len(found) >= best_score and found:
+            best, best_score = k, len(found)
+    return best
+
+
+def cover_fields(pages: tuple[Page, ...] | list[Page], rules: Rules, max_pages: int = 2, start: int = 0) -> dict[str, CoverField]:
+    """Return the cover-page fields found on `max_pages` pages from index `start`, by field name.
 
     A value continues on following lines of the same font size and weight that sit
     close below it and carry no label of their own (a title wrapped over two lines).
     """
     labels = _labels(rules)
     out: dict[str, CoverField] = {}
-    for page in pages[:max_pages]:
+    for page in pages[start:start + max_pages]:
         lines = group_lines(page.words)
         i = 0
         while i < len(lines):

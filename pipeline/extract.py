@@ -15,11 +15,12 @@ from pathlib import Path
 
 from . import PARSER_VERSION
 from .blocks import find_blocks
-from .cover import cover_fields, detect_scheme, find_council
+from .cover import cover_fields, cover_start, detect_scheme, find_council
 from .layout import group_lines
 from .models import Document, Recommendation, Report
 from .normalise import recommendation, report
-from .read import ReadError, file_sha256, read_document
+from .prefilter import PageSelection, select_pages
+from .read import ReadError, file_sha256, page_texts, read_document
 from .rules import Rules
 
 
@@ -55,7 +56,7 @@ def extract_document(doc: Document, rules: Rules, scheme_id: str | None = None) 
     blocks = find_blocks(doc.pages, rules)
     if not blocks:
         return "no_tracking_table", f"no recommendation tracking table found in {len(doc.pages)} page(s)", None, ()
-    fields = cover_fields(doc.pages, rules)
+    fields = cover_fields(doc.pages, rules, start=cover_start(doc.pages, rules, min(blocks[0].pages, default=0)))
     if scheme_id:
         scheme = (rules.scheme(scheme_id), "scheme.override")
     else:
@@ -72,8 +73,22 @@ def extract_document(doc: Document, rules: Rules, scheme_id: str | None = None) 
     return "parsed", msg, rep, recs
 
 
-def extract_file(path: str | Path, rules: Rules, scheme_id: str | None = None, sha256: str | None = None) -> Extraction:
-    """Run every stage on one file; bad input becomes a status, never an exception."""
+def choose_pages(path: str | Path, rules: Rules) -> PageSelection | None:
+    """The pre-filter's choice of pages for a long document; None = parse every page
+    (short documents, files pdfium cannot read, and files with no text at all)."""
+    texts = page_texts(path)
+    if texts is None or not any(t.strip() for t in texts):
+        return None
+    return select_pages(texts, rules)
+
+
+def extract_file(path: str | Path, rules: Rules, scheme_id: str | None = None, sha256: str | None = None,
+                 all_pages: bool = False) -> Extraction:
+    """Run every stage on one file; bad input becomes a status, never an exception.
+
+    Long documents (agenda packs) are screened page by page first and only the pages
+    near a tracking table are parsed; `all_pages` parses every page instead.
+    """
     started = time.perf_counter()
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     path = Path(path)
@@ -89,9 +104,16 @@ def extract_file(path: str | Path, rules: Rules, scheme_id: str | None = None, s
     except OSError as exc:
         return done("error", f"cannot read file: {exc.strerror or exc}")
     try:
-        doc = read_document(path, sha256=sha)
+        selection = None if all_pages else choose_pages(path, rules)
+        if selection is not None and selection.pages == ():
+            return done("no_tracking_table", f"no page of {selection.n_pages} looks like a tracking table "
+                        "(pre-filter; --all-pages parses every page)", selection.n_pages, sha=sha)
+        pages = selection.pages if selection is not None else None
+        doc = read_document(path, sha256=sha, pages=pages, n_pages=selection.n_pages if selection else None)
         status, message, rep, recs = extract_document(doc, rules, scheme_id)
-        return done(status, message, len(doc.pages), rep, recs, sha)
+        if pages is not None:
+            message += f"; {selection.describe()}"  # type: ignore[union-attr]
+        return done(status, message, doc.n_pages, rep, recs, sha)
     except ReadError as exc:
         return done(exc.status, exc.message, sha=sha)
     except MemoryError:

@@ -2,7 +2,8 @@
 
 `ingest(paths, out, ...)` returns an `IngestSummary`; it writes each file's rows as
 soon as that file is done, so an interrupted batch keeps every finished file.
-Work runs in a process pool (`workers`), one process per document at a time.
+Work runs in a process pool (`workers`, pebble: per-file timeouts kill the worker),
+one process per document at a time, or on a Dask cluster (`cluster.run_on_dask`).
 Every batch ends by rebuilding OUT/history.
 """
 
@@ -12,7 +13,7 @@ import datetime as dt
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,9 @@ from .read import file_sha256
 from .rules import Rules, cached_rules
 from .schema import READ_OK
 from .write import RETRY_STATUSES, Writer
+
+# Files a worker process parses before it is replaced by a fresh one (flat memory).
+MAX_TASKS = 200
 
 
 def find_pdfs(paths: Iterable[str | Path]) -> list[Path]:
@@ -57,26 +61,66 @@ class IngestSummary:
             self.failed.append((x.source_file, x.status, x.message))
 
 
-def _worker(path: str, rules_dir: str | None, scheme: str | None, sha: str) -> Extraction:
-    return extract_file(path, cached_rules(rules_dir), scheme, sha256=sha)
+@dataclass(frozen=True)
+class Job:
+    """One file to extract, as sent to a worker (picklable: paths and ids only)."""
+
+    path: str
+    sha256: str
+    rules_dir: str | None = None
+    scheme: str | None = None
+    all_pages: bool = False
 
 
-def _run(todo: list[tuple[Path, str]], rules: Rules, rules_dir: str | None, scheme: str | None,
-         workers: int) -> Iterator[Extraction]:
-    if workers <= 1 or len(todo) <= 1:
-        for path, sha in todo:
-            yield extract_file(path, rules, scheme, sha256=sha)
+def run_job(job: Job) -> Extraction:
+    """Extract one file in a worker process (rules loaded once per process)."""
+    return extract_file(job.path, cached_rules(job.rules_dir), job.scheme, sha256=job.sha256, all_pages=job.all_pages)
+
+
+def failed(job: Job, status: str, message: str) -> Extraction:
+    """The `files` row of a file that was not parsed (timed out, worker died, duplicate)."""
+    path = Path(job.path)
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    size = path.stat().st_size if path.exists() else 0
+    return Extraction(str(path), job.sha256, size, 0, status, message, 0.0, now)
+
+
+def timed_out(job: Job, timeout: float) -> Extraction:
+    return failed(job, "timeout", f"parsing took longer than --timeout {timeout:g} s; stopped")
+
+
+def _local(jobs: list[Job], rules: Rules, workers: int, timeout: float | None) -> Iterator[Extraction]:
+    """Run jobs in this process (one worker, no timeout) or in a pool of worker processes.
+
+    The pool kills a worker whose file passes `timeout` and starts a fresh one, and
+    replaces every worker after MAX_TASKS files so memory stays flat over long batches.
+    """
+    if timeout is None and (workers <= 1 or len(jobs) <= 1):
+        for job in jobs:
+            yield extract_file(job.path, rules, job.scheme, sha256=job.sha256, all_pages=job.all_pages)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        pending: set[Future[Extraction]] = set()
-        queue = list(reversed(todo))
+    from pebble import ProcessExpired, ProcessPool
+
+    with ProcessPool(max_workers=workers, max_tasks=MAX_TASKS) as pool:
+        pending: dict[Future[Extraction], Job] = {}
+        queue = list(reversed(jobs))
         while queue or pending:
+            # A short queue per worker: futures (and their results) never pile up in memory.
             while queue and len(pending) < workers * 2:
-                path, sha = queue.pop()
-                pending.add(pool.submit(_worker, str(path), rules_dir, scheme, sha))
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                job = queue.pop()
+                pending[pool.schedule(run_job, (job,), timeout=timeout)] = job
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             for fut in finished:
-                yield fut.result()
+                job = pending.pop(fut)
+                try:
+                    yield fut.result()
+                except TimeoutError:
+                    yield timed_out(job, timeout or 0)
+                except ProcessExpired as exc:
+                    yield failed(job, "error", f"worker process died (exit code {exc.exitcode}); "
+                                 "the file may need more memory than the machine has")
+                except Exception as exc:  # noqa: BLE001 - a pickling or pool failure must not stop the batch
+                    yield failed(job, "error", f"internal error: {type(exc).__name__}: {exc}")
 
 
 def ingest(
@@ -88,12 +132,17 @@ def ingest(
     force: bool = False,
     scheme: str | None = None,
     workers: int = 1,
+    timeout: float | None = None,
+    all_pages: bool = False,
+    dask_scheduler: str | None = None,
     on_file: Callable[[Extraction | None, Path], None] | None = None,
 ) -> IngestSummary:
     """Ingest the PDFs under `paths` into the datasets under `out`.
 
     Files already ingested (same sha256) are skipped unless `force`; `on_file` is
     called after each file (with None for a skipped one) to drive a progress bar.
+    `timeout` (seconds) stops a file's parse and records it as `timeout`; with
+    `dask_scheduler` (an address) the files are parsed on that Dask cluster.
     """
     writer = Writer(out)
     done = {} if force else writer.done()
@@ -122,7 +171,14 @@ def ingest(
         if sha:
             first_path[sha] = str(pdf)
         todo.append((pdf, sha))
-    for x in _run(todo, rules, rules_dir, scheme, max(1, workers)):
+    jobs = [Job(str(pdf), sha, rules_dir, scheme, all_pages) for pdf, sha in todo]
+    if dask_scheduler:
+        from .cluster import run_on_dask
+
+        results = run_on_dask(jobs, dask_scheduler, timeout)
+    else:
+        results = _local(jobs, rules, max(1, workers), timeout)
+    for x in results:
         writer.write(x)
         summary.add(x)
         if on_file:
@@ -143,9 +199,7 @@ def rebuild_history(out: str | Path, rules: Rules) -> int:
 
 def duplicate_of(pdf: Path, sha: str, original: str) -> Extraction:
     """The `files` row of a PDF whose bytes were already ingested from another path."""
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    return Extraction(str(pdf), sha, pdf.stat().st_size, 0, "duplicate",
-                      f"same content (sha256) as {original}; its rows stand for this file", 0.0, now)
+    return failed(Job(str(pdf), sha), "duplicate", f"same content (sha256) as {original}; its rows stand for this file")
 
 
 def default_workers() -> int:

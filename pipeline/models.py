@@ -63,7 +63,8 @@ class Document:
     path: str
     sha256: str
     n_bytes: int
-    pages: tuple[Page, ...]
+    pages: tuple[Page, ...]  # the pages read: all, or the pre-filter's choice
+    n_pages: int = 0  # pages in the file
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Reading stage: open a PDF with pdfplumber and return its words, page by page.
 
-This is the only module that imports pdfplumber.  Unreadable input raises
+This is the only module that imports pdfplumber (and pypdfium2, for the cheap page
+texts the agenda-pack pre-filter reads).  Unreadable input raises
 `ReadError` with a status from the `files` dataset vocabulary and a one-line,
 human-readable message; nothing else escapes.
 """
@@ -152,20 +153,50 @@ def page_count(path: str | Path) -> int:
         raise _classify(exc) from exc
 
 
-def read_document(path: str | Path, sha256: str | None = None) -> Document:
-    """Read every page of a PDF into a Document.
+def page_texts(path: str | Path) -> list[str] | None:
+    """Each page's plain text, read cheaply with pdfium (about 1 ms a page).
 
+    Returns None when pdfium cannot read the file: the caller then parses every page
+    with pdfplumber, whose errors say what is wrong with the file.
+    """
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(str(path))
+    except Exception:  # pdfium raises PdfiumError and OSError subclasses for bad files
+        return None
+    texts: list[str] = []
+    try:
+        for i in range(len(pdf)):
+            page = pdf[i]
+            textpage = page.get_textpage()
+            texts.append(textpage.get_text_range())
+            textpage.close()
+            page.close()
+    except Exception:
+        return None
+    finally:
+        pdf.close()
+    return texts
+
+
+def read_document(path: str | Path, sha256: str | None = None, pages: tuple[int, ...] | None = None,
+                  n_pages: int | None = None) -> Document:
+    """Read the pages of a PDF (1-based numbers in `pages`, default all) into a Document.
+
+    `n_pages` is the document's page count when known (pages may be a subset).
     Raises ReadError (status empty/encrypted/corrupt/not_pdf) for unreadable files.
     """
     path = Path(path)
-    pages = tuple(iter_pages(path))
-    if not pages:
+    read = tuple(iter_pages(path, list(pages) if pages else None))
+    if not read and not pages:
         raise ReadError("empty", "PDF has no pages")
     return Document(
         path=str(path),
         sha256=sha256 or file_sha256(path),
         n_bytes=path.stat().st_size,
-        pages=pages,
+        pages=read,
+        n_pages=n_pages or len(read),
     )
 
 

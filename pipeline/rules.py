@@ -68,6 +68,7 @@ class LayoutRules(_Strict):
     furniture: list[PatternRule]
     repeated_line_min_share: float = Field(gt=0, le=1)
     repeated_line_min_pages: int = Field(ge=2)
+    heading_size_ratio: float = Field(gt=1)
 
 
 class DatePattern(PatternRule):
@@ -141,6 +142,17 @@ class Scheme(_Strict):
         return any(c.outcome == "achieved_late" for c in self.categories)
 
 
+class PrefilterRules(_Strict):
+    """Which pages of a long document (an agenda pack) are worth parsing in full."""
+
+    min_pages: int = Field(ge=1)
+    min_other_columns: int = Field(ge=0)
+    max_gap: int = Field(ge=0)
+    pages_before: int = Field(ge=0)
+    pages_after: int = Field(ge=0)
+    markers: list[PatternRule]
+
+
 class Rules(_Strict):
     """All rules, validated."""
 
@@ -150,6 +162,7 @@ class Rules(_Strict):
     dates: DateRules
     responsibility: ResponsibilityRules
     cover: CoverRules
+    prefilter: PrefilterRules
     schemes: dict[str, Scheme]
 
     def scheme(self, scheme_id: str) -> Scheme:
@@ -170,6 +183,7 @@ class Rules(_Strict):
         out += [(r.id, "relation") for r in self.responsibility.relations]
         out += [(r.id, "cover") for r in self.cover.fields]
         out += [(r.id, "council") for r in self.cover.councils]
+        out += [(r.id, "prefilter-marker") for r in self.prefilter.markers]
         for s in self.schemes.values():
             out += [(f"scheme.{s.id}.{c.code}", "category") for c in s.categories]
         return out
@@ -215,6 +229,7 @@ def load_rules(rules_dir: str | Path | None = None) -> Rules:
         dates=_validate(DateRules, root / "dates.yaml"),  # type: ignore[arg-type]
         responsibility=_validate(ResponsibilityRules, root / "responsibility.yaml"),  # type: ignore[arg-type]
         cover=_validate(CoverRules, root / "cover.yaml"),  # type: ignore[arg-type]
+        prefilter=_validate(PrefilterRules, root / "prefilter.yaml"),  # type: ignore[arg-type]
         schemes=schemes,
     )
     ids = [i for i, _ in rules.ids()]

@@ -5,7 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import gold_latest
-from pipeline.analysis import financial_year, history, municipal_year, stats, year_bounds
+from pipeline.analysis import financial_year, history, municipal_year, normalise_title, stats, year_bounds
 from pipeline.cli import cli
 
 
@@ -80,3 +80,10 @@ def test_query_and_stats_commands(public_out):
     r = runner.invoke(cli, ["stats", "--by", "council", "--data", str(public_out), "--format", "csv"])
     assert r.exit_code == 0 and "Stockton-on-Tees Borough Council,7,4,0,1,2,,1.5" in r.output
     assert runner.invoke(cli, ["query", "select nope", "--data", str(public_out)]).exit_code == 2
+
+
+@pytest.mark.parametrize("title,key", [("Tackling Fly-tipping & Litter", "tackling fly tipping and litter"),
+                                       (None, ""), (float("nan"), "")])
+def test_normalise_title(title, key):
+    """Bug: a report whose cover gave no title (NaN in pandas) crashed the history rebuild."""
+    assert normalise_title(title) == key

@@ -1,0 +1,130 @@
+"""Run the per-file work on an existing Dask distributed cluster.
+
+`run_on_dask(jobs, address, timeout)` sends each `ingest.Job` to the cluster's workers
+and yields the `Extraction`s as they finish; the caller (the ingest driver, on this
+machine) writes them, so the datasets are the same as a local run's. Workers need this
+package installed (same version) and read access to the PDFs at the same paths
+(a shared file system); nothing is written on the workers.
+
+With a timeout, each file is parsed in a forked child of its Dask worker that is
+killed when the time is up, so a runaway file cannot hold a worker (POSIX workers;
+elsewhere the timeout is not enforced on the cluster).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import select
+import signal
+import time
+import uuid
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from .extract import Extraction
+
+if TYPE_CHECKING:
+    import distributed
+from .ingest import Job, failed, run_job, timed_out
+
+# Futures in flight per worker thread: enough to keep workers busy, few enough that
+# results do not pile up in the scheduler's memory over thousands of files.
+IN_FLIGHT_PER_THREAD = 4
+CONNECT_TIMEOUT = 10.0  # seconds to reach the scheduler
+
+
+def _in_child(job: Job, timeout: float) -> Extraction:
+    """Parse `job` in a forked child that is killed after `timeout` seconds.
+
+    Dask workers are daemonic processes, which multiprocessing (and so pebble) may not
+    give children; a bare fork is allowed. The child sends its pickled result back
+    through a pipe and exits without running any of the worker's cleanup.
+    """
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        code = 0
+        try:
+            os.close(read_fd)
+            with os.fdopen(write_fd, "wb") as out:
+                pickle.dump(run_job(job), out, protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException:  # noqa: BLE001 - nothing may escape a forked child
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    with os.fdopen(read_fd, "rb") as pipe:
+        while True:
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([pipe], [], [], max(0.0, left))
+            if not ready:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                return timed_out(job, timeout)
+            chunk = os.read(pipe.fileno(), 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    _, status = os.waitpid(pid, 0)
+    if status != 0 or not chunks:
+        return failed(job, "error", f"parse process ended abnormally (wait status {status})")
+    result: Extraction = pickle.loads(b"".join(chunks))
+    return result
+
+
+def dask_task(job: Job, timeout: float | None) -> Extraction:
+    """What a Dask worker runs for one file: with a timeout, in a child it can kill."""
+    if timeout is None or not hasattr(os, "fork"):
+        return run_job(job)
+    return _in_child(job, timeout)
+
+
+class ClusterError(RuntimeError):
+    """The Dask scheduler could not be reached."""
+
+
+def connect(address: str, timeout: float = CONNECT_TIMEOUT) -> distributed.Client:
+    """A client of the scheduler at `address`; ClusterError when it cannot be reached."""
+    from distributed import Client
+
+    try:
+        return Client(address, timeout=timeout)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ClusterError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
+
+
+def run_on_dask(jobs: list[Job], address: str, timeout: float | None) -> Iterator[Extraction]:
+    """Parse `jobs` on the Dask cluster whose scheduler is at `address`; yield as done."""
+    from distributed import as_completed
+
+    client = connect(address)
+    try:
+        threads = sum(client.nthreads().values()) or 1
+        queue = list(reversed(jobs))
+        pending = as_completed()
+        owner = {}
+
+        def submit() -> None:
+            job = queue.pop()
+            # pure=False: the same file submitted twice (a --force re-run) is parsed again.
+            fut = client.submit(dask_task, job, timeout, pure=False, key=f"scrutiny-{uuid.uuid4().hex}")
+            owner[fut.key] = job
+            pending.add(fut)
+
+        for _ in range(min(len(queue), threads * IN_FLIGHT_PER_THREAD)):
+            submit()
+        for fut in pending:
+            job = owner.pop(fut.key)
+            try:
+                yield fut.result()
+            except Exception as exc:  # noqa: BLE001 - a lost worker or task must not stop the batch
+                yield failed(job, "error", f"Dask task failed: {type(exc).__name__}: {exc}")
+            finally:
+                fut.release()
+            if queue:
+                submit()
+    finally:
+        client.close()
