@@ -16,6 +16,7 @@ text-aligned tables and one-table landscape trackers come out the same way:
 
 from __future__ import annotations
 
+import functools
 import re
 import statistics
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ _EDGE_TOL = 2.5  # points a word may start left of its column edge
 _ALIGN_TOL = 3.5  # points between a record's first words and the column edges
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the same words recur on every line and page
 def _norm(text: str) -> str:
     text = text.replace("’", "'").casefold()
     return " ".join(_PUNCT.sub(" ", text.replace("'s", "s")).split())
@@ -41,19 +43,27 @@ class _Header:
     rule_id: str
 
 
-def _match_column(label: str, rules: list[ColumnRule]) -> tuple[ColumnRule, int] | None:
+def _normed_synonyms(rules: list[ColumnRule]) -> list[tuple[ColumnRule, str]]:
+    """(rule, " normalised synonym ") pairs, padded for whole-word `in` tests."""
+    return [(rule, f" {_norm(syn)} ") for rule in rules for syn in rule.synonyms if _norm(syn)]
+
+
+def _match_column(label: str, synonyms: list[tuple[ColumnRule, str]]) -> tuple[ColumnRule, int] | None:
     """Return the column rule whose synonym matches `label` best, with its length."""
     text = f" {_norm(label)} "
     best: tuple[ColumnRule, int] | None = None
-    for rule in rules:
-        for syn in rule.synonyms:
-            s = _norm(syn)
-            if s and f" {s} " in text and (best is None or len(s) > best[1]):
-                best = (rule, len(s))
+    for rule, s in synonyms:
+        if s in text and (best is None or len(s) - 2 > best[1]):
+            best = (rule, len(s) - 2)
     return best
 
 
-def _split_joined(seg: Line, rules: list[ColumnRule]) -> list[Line]:
+def _column_names(rules: list[ColumnRule]) -> dict[str, str]:
+    """Normalised synonym -> column field."""
+    return {_norm(syn): rule.field for rule in rules for syn in rule.synonyms}
+
+
+def _split_joined(seg: Line, rules: list[ColumnRule], names: dict[str, str] | None = None) -> list[Line]:
     """Split a header segment made of several column names set too close to part by
     spaces ("Assessment Evidence of Progress") into one segment per name.
 
@@ -64,7 +74,7 @@ def _split_joined(seg: Line, rules: list[ColumnRule]) -> list[Line]:
     n = len(words)
     if n < 2:
         return [seg]
-    names = {_norm(syn): rule.field for rule in rules for syn in rule.synonyms}
+    names = names if names is not None else _column_names(rules)
     keys = [_norm(w.text) for w in words]
     if " ".join(keys) in names:
         return [seg]
@@ -86,8 +96,11 @@ def _split_joined(seg: Line, rules: list[ColumnRule]) -> list[Line]:
     return [Line(tuple(words[a:b])) for a, b in zip(cuts, cuts[1:])]
 
 
+_CONNECTORS = frozenset({"for", "of", "the", "and", "by"})
+
+
 def _header_vocabulary(rules: Rules) -> set[str]:
-    words = {"for", "completion", "cabinet", "member", "members", "date", "of", "the", "and", "by"}
+    words = {"completion", "cabinet", "member", "members", "date"} | _CONNECTORS
     for col in rules.columns.columns:
         for syn in col.synonyms:
             words.update(_norm(syn).split())
@@ -100,6 +113,10 @@ class TableFinder:
     def __init__(self, rules: Rules):
         self.rules = rules
         self.vocab = _header_vocabulary(rules)
+        # Header words that are not also everyday connectors, for the cheap line test.
+        self.strong = self.vocab - _CONNECTORS
+        self.names = _column_names(rules.columns.columns)
+        self.synonyms = _normed_synonyms(rules.columns.columns)
         self.label_rules = rules.layout.rec_label
         self.evidence_rules = rules.columns.evidence_row
         self.end_rules = rules.layout.section_end
@@ -115,7 +132,11 @@ class TableFinder:
     def header_at(self, lines: list[Line], i: int) -> _Header | None:
         """Return the header row starting at lines[i], or None."""
         first = lines[i]
-        segs = [part for s in split_segments(first) for part in _split_joined(s, self.rules.columns.columns)]
+        # Cheap rejection of body lines: a header names at least min_columns columns,
+        # so at least that many of its words are header words.
+        if sum(_norm(w.text) in self.strong for w in first.words) < self.rules.columns.min_columns:
+            return None
+        segs = [part for s in split_segments(first) for part in _split_joined(s, self.rules.columns.columns, self.names)]
         if len(segs) < self.rules.columns.min_columns:
             return None
         groups: list[list[Line]] = [[s] for s in segs]
@@ -132,7 +153,7 @@ class TableFinder:
         used: set[str] = set()
         for g in groups:
             label = " ".join(s.text for s in g)
-            m = _match_column(label, self.rules.columns.columns)
+            m = _match_column(label, self.synonyms)
             if m is None or m[0].field in used:
                 columns.append(Column("other", g[0].x0, label, "col.unmatched"))
                 continue

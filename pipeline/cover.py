@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .layout import group_lines
 from .models import CoverField, Line, Page, union_bbox
 from .rules import CouncilRule, CoverFieldRule, Rules, Scheme
 
@@ -52,7 +51,7 @@ def cover_start(pages: tuple[Page, ...] | list[Page], rules: Rules, table_page: 
     for k, page in enumerate(pages):
         if page.number > table_page:
             break
-        found = {hit[0].rule.field for ln in group_lines(page.words) if (hit := _match(ln, labels))}
+        found = {hit[0].rule.field for ln in page.lines if (hit := _match(ln, labels))}
         if len(found) >= best_score and found:
             best, best_score = k, len(found)
     return best
@@ -67,7 +66,7 @@ def cover_fields(pages: tuple[Page, ...] | list[Page], rules: Rules, max_pages: 
     labels = _labels(rules)
     out: dict[str, CoverField] = {}
     for page in pages[start:start + max_pages]:
-        lines = group_lines(page.words)
+        lines = page.lines
         i = 0
         while i < len(lines):
             hit = _match(lines[i], labels)

@@ -16,7 +16,6 @@ from pathlib import Path
 from . import PARSER_VERSION
 from .blocks import find_blocks
 from .cover import cover_fields, cover_start, detect_scheme, find_council
-from .layout import group_lines
 from .models import Document, Recommendation, Report
 from .normalise import recommendation, report
 from .prefilter import PageSelection, select_pages
@@ -43,7 +42,7 @@ class Extraction:
 
 def document_text(doc: Document) -> str:
     """All text of a document, line by line (used for scheme detection)."""
-    return "\n".join(ln.text for p in doc.pages for ln in group_lines(p.words))
+    return "\n".join(ln.text for p in doc.pages for ln in p.lines)
 
 
 def extract_document(doc: Document, rules: Rules, scheme_id: str | None = None) -> tuple[str, str, Report | None, tuple[Recommendation, ...]]:
@@ -76,7 +75,7 @@ def extract_document(doc: Document, rules: Rules, scheme_id: str | None = None) 
 def choose_pages(path: str | Path, rules: Rules) -> PageSelection | None:
     """The pre-filter's choice of pages for a long document; None = parse every page
     (short documents, files pdfium cannot read, and files with no text at all)."""
-    texts = page_texts(path)
+    texts = page_texts(path, min_pages=rules.prefilter.min_pages)
     if texts is None or not any(t.strip() for t in texts):
         return None
     return select_pages(texts, rules)

@@ -21,7 +21,7 @@ from .extract import Extraction, extract_file
 from .read import file_sha256
 from .rules import Rules, cached_rules
 from .schema import READ_OK
-from .write import RETRY_STATUSES, Writer
+from .write import RETRY_STATUSES, Writer, history_path
 
 # Files a worker process parses before it is replaced by a fresh one (flat memory).
 MAX_TASKS = 200
@@ -183,8 +183,18 @@ def ingest(
         summary.add(x)
         if on_file:
             on_file(x, Path(x.source_file))
-    summary.history = rebuild_history(out, rules)
+    if summary.statuses or not history_path(out).exists():
+        summary.history = rebuild_history(out, rules)
+    else:  # nothing new: the history on disk is current; a re-run costs hashing and a lookup only
+        summary.history = history_rows(out)
     return summary
+
+
+def history_rows(out: str | Path) -> int:
+    """Row count of OUT/history from its Parquet footer (no data read)."""
+    import pyarrow.parquet as pq
+
+    return int(pq.ParquetFile(history_path(out)).metadata.num_rows)
 
 
 def rebuild_history(out: str | Path, rules: Rules) -> int:

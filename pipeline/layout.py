@@ -11,25 +11,12 @@ import re
 from collections import Counter
 from collections.abc import Callable
 
-from .models import Line, Page, Word
+from .models import Line, Page, Word, group_lines
+
+__all__ = ["group_lines", "page_lines", "split_segments"]
 from .rules import Rules
 
 _DIGITS = re.compile(r"\d+")
-
-
-def group_lines(words: tuple[Word, ...] | list[Word]) -> list[Line]:
-    """Group words into lines by their top edge, each line left to right."""
-    ordered = sorted(words, key=lambda w: (w.top, w.x0))
-    rows: list[list[Word]] = []
-    for w in ordered:
-        if rows:
-            row = rows[-1]
-            ref = row[0]
-            if abs(w.top - ref.top) <= max(1.5, 0.3 * min(w.size, ref.size) or 1.5):
-                row.append(w)
-                continue
-        rows.append([w])
-    return [Line(tuple(sorted(r, key=lambda w: w.x0))) for r in rows]
 
 
 def _position_key(line: Line, page: Page) -> tuple[str, int]:
@@ -52,7 +39,7 @@ def page_lines(
     `protect(lines, i)` returns how many lines from `lines[i]` on must be kept
     (a repeated table header row is not a running header).
     """
-    per_page = [group_lines(p.words) for p in pages]
+    per_page = [p.lines for p in pages]
     patterns = [r.regex for r in rules.layout.furniture]
     counts: Counter[tuple[str, int]] = Counter()
     for page, lines in zip(pages, per_page):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 BBox = tuple[float, float, float, float]
 
@@ -55,6 +56,11 @@ class Page:
     vertical_rules: tuple[float, ...] = ()
     rotated_words: int = 0
 
+    @cached_property
+    def lines(self) -> list[Line]:
+        """The page's words grouped into lines, top to bottom (computed once; do not modify)."""
+        return group_lines(self.words)
+
 
 @dataclass(frozen=True)
 class Document:
@@ -69,11 +75,14 @@ class Document:
 
 @dataclass(frozen=True)
 class Line:
-    """Words sharing a baseline, left to right (possibly a slice of a page line)."""
+    """Words sharing a baseline, left to right (possibly a slice of a page line).
+
+    Derived values are cached on first use (layout code asks for them many times).
+    """
 
     words: tuple[Word, ...]
 
-    @property
+    @cached_property
     def text(self) -> str:
         return " ".join(w.text for w in self.words)
 
@@ -85,29 +94,44 @@ class Line:
     def x0(self) -> float:
         return self.words[0].x0
 
-    @property
+    @cached_property
     def x1(self) -> float:
         return max(w.x1 for w in self.words)
 
-    @property
+    @cached_property
     def top(self) -> float:
         return min(w.top for w in self.words)
 
-    @property
+    @cached_property
     def bottom(self) -> float:
         return max(w.bottom for w in self.words)
 
-    @property
+    @cached_property
     def size(self) -> float:
         return max(w.size for w in self.words)
 
-    @property
+    @cached_property
     def bold(self) -> bool:
         return all(w.bold for w in self.words)
 
     @property
     def bbox(self) -> BBox:
         return (self.x0, self.top, self.x1, self.bottom)
+
+
+def group_lines(words: tuple[Word, ...] | list[Word]) -> list[Line]:
+    """Group words into lines by their top edge, each line left to right."""
+    ordered = sorted(words, key=lambda w: (w.top, w.x0))
+    rows: list[list[Word]] = []
+    for w in ordered:
+        if rows:
+            row = rows[-1]
+            ref = row[0]
+            if abs(w.top - ref.top) <= max(1.5, 0.3 * min(w.size, ref.size) or 1.5):
+                row.append(w)
+                continue
+        rows.append([w])
+    return [Line(tuple(sorted(r, key=lambda w: w.x0))) for r in rows]
 
 
 @dataclass(frozen=True)

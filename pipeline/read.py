@@ -8,6 +8,7 @@ human-readable message; nothing else escapes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import logging
@@ -48,6 +49,7 @@ def file_sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
+@functools.lru_cache(maxsize=1024)
 def _is_bold(fontname: str) -> bool:
     name = fontname.lower()
     return any(k in name for k in ("bold", "black", "heavy", "semibold", ",b"))
@@ -153,11 +155,12 @@ def page_count(path: str | Path) -> int:
         raise _classify(exc) from exc
 
 
-def page_texts(path: str | Path) -> list[str] | None:
+def page_texts(path: str | Path, min_pages: int = 0) -> list[str] | None:
     """Each page's plain text, read cheaply with pdfium (about 1 ms a page).
 
-    Returns None when pdfium cannot read the file: the caller then parses every page
-    with pdfplumber, whose errors say what is wrong with the file.
+    Returns None when pdfium cannot read the file (the caller then parses every page
+    with pdfplumber, whose errors say what is wrong with it) and when the document
+    has fewer than `min_pages` pages (nothing to screen).
     """
     import pypdfium2 as pdfium
 
@@ -167,6 +170,8 @@ def page_texts(path: str | Path) -> list[str] | None:
         return None
     texts: list[str] = []
     try:
+        if len(pdf) < min_pages:
+            return None
         for i in range(len(pdf)):
             page = pdf[i]
             textpage = page.get_textpage()

@@ -154,11 +154,16 @@ def write_bytes(path: str | Path, payload: bytes) -> None:
     os.replace(tmp, path)
 
 
+def history_path(out: str | Path) -> Path:
+    """Where OUT/history's single part file lives."""
+    return Path(out) / "history" / "part-0.parquet"
+
+
 def write_history(out: str | Path, records: list[dict]) -> Path:
     """Replace OUT/history with `records` (one part file, written atomically)."""
     from .schema import HISTORY
 
-    path = Path(out) / "history" / "part-0.parquet"
+    path = history_path(out)
     table = pa.Table.from_pylist(records, schema=HISTORY)
     write_table(table, path)
     return path
