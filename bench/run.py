@@ -157,7 +157,7 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=None, help="working directory (default: a temporary one)")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS.md")
     ap.add_argument("--seed", type=int, default=2026)
-    ap.add_argument("--repeat", type=int, default=2, help="runs of the baseline and of the 1-worker ingest (fastest counts)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of the baseline and of the 1-worker ingest (fastest counts)")
     args = ap.parse_args()
 
     work = args.work or Path(tempfile.mkdtemp(prefix="scrutiny-bench-"))

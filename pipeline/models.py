@@ -53,7 +53,6 @@ class Page:
     width: float
     height: float
     words: tuple[Word, ...]
-    vertical_rules: tuple[float, ...] = ()
     rotated_words: int = 0
 
     @cached_property

@@ -81,15 +81,11 @@ def _page_words(page: pdfplumber.page.Page, number: int) -> Page:
                 page=number,
             )
         )
-    vrules = sorted(
-        {round(float(e["x0"]), 1) for e in page.edges if e["orientation"] == "v"}
-    )
     return Page(
         number=number,
         width=float(page.width),
         height=float(page.height),
         words=tuple(out),
-        vertical_rules=tuple(vrules),
         rotated_words=rotated,
     )
 
