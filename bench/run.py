@@ -209,7 +209,8 @@ def main() -> None:
         ("Reports (synthetic, 3 layouts)", f"{len(reports)} files, {pages} pages, {s1.recommendations} recommendations", ""),
         ("Records matching truth", f"{ok}/{total}", ""),
         (f"Bare pdfplumber pass (extract_tables, 1 process; fastest of {args.repeat})", f"{r['bare']:.1f} s ({pages / r['bare']:.1f} pages/s)", ""),
-        (f"End-to-end ingest, 1 worker (fastest of {args.repeat}; parse, Parquet, history)", f"{r['ingest1']:.1f} s ({pages / r['ingest1']:.1f} pages/s, "
+        (f"End-to-end ingest, 1 worker (fastest of {args.repeat}; parse, Parquet, history)",
+         f"{r['ingest1']:.1f} s ({pages / r['ingest1']:.1f} pages/s, "
          f"{r['ingest1'] / len(reports):.3f} s/report)", f"{r['ingest1'] / r['bare']:.2f}× bare (target ≤ 1.25×)"),
         ("End-to-end ingest, 2 workers", f"{r['ingest2']:.1f} s ({pages / r['ingest2']:.1f} pages/s, "
          f"{r['ingest2'] / len(reports):.3f} s/report)", f"{r['ingest1'] / r['ingest2']:.2f}× faster than 1 (target ≥ 1.7×)"),
