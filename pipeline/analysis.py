@@ -80,13 +80,23 @@ def _has(data: Path, name: str) -> bool:
 
 
 def connect(data: str | Path) -> duckdb.DuckDBPyConnection:
-    """DuckDB connection with one view per dataset present under `data`."""
+    """DuckDB connection with views reports, recommendations, files and history over `data`.
+
+    A dataset with no files yet (no tracking report found so far) is an empty view with
+    its schema, so queries work on any archive.
+    """
+    from .schema import FILES, HISTORY, RECOMMENDATIONS, REPORTS
+
+    schemas = {"reports": REPORTS, "recommendations": RECOMMENDATIONS, "files": FILES, "history": HISTORY}
     data = Path(data)
     con = duckdb.connect()
     for name in DATASETS:
         if _has(data, name):
             con.execute(f"create view {name} as select * from read_parquet('{_dataset_glob(data, name)}', "
                         f"hive_partitioning=true, union_by_name=true)")
+        else:
+            con.register(f"_{name}_empty", schemas[name].empty_table())
+            con.execute(f"create view {name} as select * from _{name}_empty")
     return con
 
 

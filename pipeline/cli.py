@@ -221,6 +221,8 @@ def query(sql: str, fmt: str, data: str) -> None:
 
     from .analysis import connect
 
+    if not Path(data).is_dir():
+        raise click.UsageError(f"no datasets under {data}: run `scrutiny ingest` first")
     try:
         df = connect(data).execute(sql).df()
     except duckdb.Error as exc:

@@ -87,3 +87,19 @@ def test_query_and_stats_commands(public_out):
 def test_normalise_title(title, key):
     """Bug: a report whose cover gave no title (NaN in pandas) crashed the history rebuild."""
     assert normalise_title(title) == key
+
+
+def test_views_exist_before_any_tracking_report(tmp_path, rules):
+    """Bug: over an archive with no tracking report yet, `recommendations` was not a view."""
+    from conftest import FOREIGN
+    from pipeline.ingest import ingest
+
+    ingest(FOREIGN[:3], tmp_path, rules)
+    runner = CliRunner()
+    for view in ("recommendations", "reports", "history"):
+        r = runner.invoke(cli, ["query", f"select count(*) as n from {view}", "--data", str(tmp_path), "--format", "csv"])
+        assert r.exit_code == 0 and r.output.splitlines() == ["n", "0"], r.output
+    r = runner.invoke(cli, ["query", "select count(*) as n from files", "--data", str(tmp_path), "--format", "csv"])
+    assert r.output.splitlines() == ["n", "3"]
+    r = runner.invoke(cli, ["query", "select 1", "--data", str(tmp_path / "missing")])
+    assert r.exit_code == 2 and "no datasets" in r.output
