@@ -178,8 +178,9 @@ def stats(hist: pd.DataFrame, by: str = "year") -> pd.DataFrame:
         raise ValueError(f"unknown grouping {by!r}; choose from {', '.join(GROUPS)}")
     cols = ["recommendations", "achieved", "achieved_late", "not_achieved", "in_progress",
             "share_late_of_achieved", "median_rounds_to_achievement"]
-    if hist.empty:
-        return pd.DataFrame(columns=[by, *cols])
+    if hist.empty:  # nothing tracked (yet, or in this period): one "All" row of zeros
+        zero = {by: "All", **dict.fromkeys(cols[:5], 0), cols[5]: None, cols[6]: None}
+        return pd.DataFrame([zero], columns=[by, *cols])
     h = hist.copy()
     h["year"] = pd.to_datetime(h["last_report_date"]).dt.year.astype("Int64").astype(str)
     h["municipal_year"] = h["last_report_date"].map(municipal_year)

@@ -131,3 +131,19 @@ def test_report_rejects_bad_year(public_out, tmp_path):
     res = CliRunner().invoke(cli, ["report", "--year", "2016/18", "--data", str(public_out), "--out", str(tmp_path / "r.html")])
     assert res.exit_code == 2 and "consecutive" in res.output
     assert not (tmp_path / "r.html").exists()
+
+
+def test_empty_period_and_empty_archive(public_out, rules, tmp_path):
+    """Bug: a year with nothing assessed, or an archive with no tracking report, crashed
+    `scrutiny report` (IndexError on the empty statistics)."""
+    from conftest import FOREIGN
+    from pipeline.ingest import ingest
+
+    r = build_report(public_out, rules, "2030/31")
+    assert r.headline["recommendations"] == 0 and r.open_recs.empty and "categories" not in r.charts
+    assert "No recommendation was assessed in 2030/31" in render_html(r)
+    ingest(FOREIGN[:2], tmp_path / "foreign", rules)
+    res = CliRunner().invoke(cli, ["report", "--data", str(tmp_path / "foreign"), "--out", str(tmp_path / "r.html")])
+    assert res.exit_code == 0 and "0 recommendation(s)" in res.output
+    res = CliRunner().invoke(cli, ["stats", "--data", str(tmp_path / "foreign"), "--format", "csv"])
+    assert res.exit_code == 0 and res.output.splitlines()[1] == "All,0,0,0,0,0,,"
