@@ -248,6 +248,7 @@ def find_blocks(pages: tuple[Page, ...] | list[Page], rules: Rules) -> list[RecB
     columns: list[Column] | None = None
     header_rule = ""
     current: _Open | None = None
+    table_fonts: set[str] = set()  # fonts of the open table's lines
     for lines in content:
         i = 0
         while i < len(lines):
@@ -255,16 +256,23 @@ def find_blocks(pages: tuple[Page, ...] | list[Page], rules: Rules) -> list[RecB
             header = finder.header_at(lines, i)
             if header is not None:
                 columns, header_rule = header.columns, header.rule_id
+                table_fonts.update(f for h in lines[i:i + header.n_lines] for f in h.fonts)
                 i += header.n_lines
                 continue
             i += 1
-            if finder.section_end(ln, body_size):
+            # A page set in none of the table's fonts, with no header row, is another
+            # document (the next item of an agenda pack): the table ended.
+            other_document = (i == 1 and current is not None and bool(table_fonts)
+                              and not table_fonts & {f for other in lines for f in other.fonts})
+            if other_document or finder.section_end(ln, body_size):
                 if current is not None:
                     blocks.append(current.close())
                 current, columns = None, None
+                table_fonts.clear()
                 continue
             if columns is None:
                 continue
+            table_fonts.update(ln.fonts)
             label = finder.record_label(ln, columns)
             if label is not None:
                 if current is not None:

@@ -39,6 +39,7 @@ class Word:
     size: float
     bold: bool
     page: int
+    font: str = ""  # font name without its subset prefix ("ABCDEF+Arial-BoldMT" -> "Arial-BoldMT")
 
     @property
     def bbox(self) -> BBox:
@@ -116,6 +117,10 @@ class Line:
     @property
     def bbox(self) -> BBox:
         return (self.x0, self.top, self.x1, self.bottom)
+
+    @cached_property
+    def fonts(self) -> frozenset[str]:
+        return frozenset(w.font for w in self.words if w.font)
 
 
 def group_lines(words: tuple[Word, ...] | list[Word]) -> list[Line]:

@@ -50,6 +50,13 @@ def file_sha256(path: str | Path) -> str:
 
 
 @functools.lru_cache(maxsize=1024)
+def _base_font(fontname: str) -> str:
+    # A subset prefix ("BAAAAA+") differs between documents that embed the same font.
+    head, plus, rest = fontname.partition("+")
+    return rest if plus and len(head) == 6 and head.isupper() else fontname
+
+
+@functools.lru_cache(maxsize=1024)
 def _is_bold(fontname: str) -> bool:
     name = fontname.lower()
     return any(k in name for k in ("bold", "black", "heavy", "semibold", ",b"))
@@ -79,6 +86,7 @@ def _page_words(page: pdfplumber.page.Page, number: int) -> Page:
                 size=round(float(w["size"]), 1),
                 bold=_is_bold(str(w["fontname"])),
                 page=number,
+                font=_base_font(str(w["fontname"])),
             )
         )
     return Page(

@@ -102,3 +102,33 @@ def test_tight_tracker_header_finds_assessment_column(tmp_path, rules):
     truth = write_report(tmp_path / "t.pdf", random.Random(3), "tracker", n_recs=5)
     got = extract_file(tmp_path / "t.pdf", rules).recommendations
     assert [r.category_code for r in got] == [r["category_code"] for r in truth.recommendations]
+
+
+def _page(number: int, rows: list[tuple[float, list[tuple[str, float]]]], font: str, bold_rows: tuple[int, ...] = ()):
+    """A page built in code: rows of (top, [(word, x0)]) in one font."""
+    from pipeline.models import Page, Word
+
+    words = tuple(Word(t, x, x + 5 * len(t), top, top + 9, 9.0, k in bold_rows, number, font)
+                  for k, (top, row) in enumerate(rows) for t, x in row)
+    return Page(number, 595, 842, words)
+
+
+HEADER_ROW = [("No.", 50), ("Recommendation", 90), ("Responsibility", 300), ("Target", 400), ("Assessment", 480)]
+
+
+@pytest.mark.parametrize("next_font,continues", [("Arial-ItalicMT", True), ("TimesNewRomanPSMT", False)])
+def test_table_ends_where_another_document_begins(rules, next_font, continues):
+    """Bug: a report's last record ran on into the next document of a pack (the
+    research paper after it in tests/test_prefilter.py). A page in none of the
+    table's fonts ends the table; one in a new font among the table's does not."""
+    p1 = _page(1, [(100, HEADER_ROW), (120, [("R1", 50), ("That", 90), ("Cabinet", 300), ("2016", 400), ("Achieved", 480)])],
+               "ArialMT", bold_rows=(0,))
+    rows2 = [(60, [("continues", 90), ("here", 140)]), (80, [("more", 90)])]
+    p2 = _page(2, rows2, next_font)
+    if continues:  # a new italic first line, then the table's own font
+        p2 = _page(2, [rows2[0]], next_font)
+        p2 = type(p2)(2, 595, 842, p2.words + _page(2, [rows2[1]], "ArialMT").words)
+    blocks = find_blocks([p1, p2], rules)
+    assert len(blocks) == 1
+    text = blocks[0].cell("recommendation").text
+    assert ("continues" in text) is continues and text.startswith("That")

@@ -100,3 +100,41 @@ def test_synthetic_reports_match_truth(tmp_path, rules):
         got = extract_file(tmp_path / f"{k}.pdf", rules).recommendations
         assert [(r.rec_id, r.category_code, r.target_date, r.responsible_lead) for r in got] == \
                [(t["rec_id"], t["category_code"], t["target_date"], t["responsible_lead"]) for t in truth.recommendations]
+
+
+def _merge(path, sources):
+    """Concatenate PDFs (test set-up only; the pipeline never writes PDFs)."""
+    import pypdfium2 as pdfium
+
+    pack = pdfium.PdfDocument.new()
+    for src in sources:
+        doc = pdfium.PdfDocument(str(src))
+        pack.import_pages(doc)
+        doc.close()
+    pack.save(str(path))
+    pack.close()
+
+
+@pytest.mark.parametrize("report", ["bham-2016-11-fly-tipping--birmingham.pdf", "bham-2018-03-fly-tipping--tracker.pdf",
+                                    "stockton-2016-06-home-care--birmingham.pdf"])
+def test_real_report_inside_a_pack_of_real_documents(tmp_path, rules, report):
+    """A public report between two real unrelated documents (Federal Register, 15 pages;
+    a research paper, 17 pages): the same records as the report alone, pages shifted."""
+    from conftest import FIXTURES, PDFS
+
+    before = FIXTURES / "foreign" / "federal-register-2020-17221.pdf"
+    after = FIXTURES / "foreign" / "issue-316-example.pdf"
+    alone = next(p for p in PDFS if p.name == report)
+    pack = tmp_path / "pack.pdf"
+    _merge(pack, [before, alone, after])
+    solo = extract_file(alone, rules)
+    packed = extract_file(pack, rules)
+    assert packed.status == "parsed" and "(pre-filter)" in packed.message, packed.message
+    assert packed.n_pages == 15 + solo.n_pages + 17
+    fields = ("rec_id", "recommendation", "responsibility", "responsible_lead", "target_date", "category_code",
+              "evidence", "anticipated_date")
+    assert [[getattr(r, f) for f in fields] for r in packed.recommendations] == \
+           [[getattr(r, f) for f in fields] for r in solo.recommendations]
+    assert [r.page_first for r in packed.recommendations] == [r.page_first + 15 for r in solo.recommendations]
+    assert (packed.report.title, packed.report.committee, packed.report.report_date, packed.report.council) == \
+           (solo.report.title, solo.report.committee, solo.report.report_date, solo.report.council)
