@@ -138,3 +138,22 @@ def test_real_report_inside_a_pack_of_real_documents(tmp_path, rules, report):
     assert [r.page_first for r in packed.recommendations] == [r.page_first + 15 for r in solo.recommendations]
     assert (packed.report.title, packed.report.committee, packed.report.report_date, packed.report.council) == \
            (solo.report.title, solo.report.committee, solo.report.report_date, solo.report.council)
+
+
+def test_report_and_its_copy_in_a_pack_count_once(tmp_path, rules):
+    """History recognises the standalone report and its copy inside an agenda pack
+    (council, title, report date) and counts each recommendation once."""
+    from conftest import FIXTURES, PDFS
+    from pipeline.analysis import history
+    from pipeline.ingest import ingest
+
+    alone = next(p for p in PDFS if p.name == "bham-2016-11-fly-tipping--birmingham.pdf")
+    src = tmp_path / "src"
+    src.mkdir()
+    _merge(src / "agenda-pack.pdf", [FIXTURES / "foreign" / "WARN-Report-for-7-1-2015-to-03-25-2016.pdf", alone,
+                                     FIXTURES / "foreign" / "issue-67-example.pdf"])
+    ingest([alone], tmp_path / "one", rules)
+    ingest([alone, src], tmp_path / "both", rules)
+    one, both = history(tmp_path / "one", rules), history(tmp_path / "both", rules)
+    assert len(one) == len(both) == len(extract_file(alone, rules).recommendations)
+    assert list(both["categories"]) == list(one["categories"])
