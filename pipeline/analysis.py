@@ -85,9 +85,8 @@ def connect(data: str | Path) -> duckdb.DuckDBPyConnection:
     A dataset with no files yet (no tracking report found so far) is an empty view with
     its schema, so queries work on any archive.
     """
-    from .schema import FILES, HISTORY, RECOMMENDATIONS, REPORTS
+    from .schema import SCHEMAS
 
-    schemas = {"reports": REPORTS, "recommendations": RECOMMENDATIONS, "files": FILES, "history": HISTORY}
     data = Path(data)
     con = duckdb.connect()
     for name in DATASETS:
@@ -95,7 +94,7 @@ def connect(data: str | Path) -> duckdb.DuckDBPyConnection:
             con.execute(f"create view {name} as select * from read_parquet('{_dataset_glob(data, name)}', "
                         f"hive_partitioning=true, union_by_name=true)")
         else:
-            con.register(f"_{name}_empty", schemas[name].empty_table())
+            con.register(f"_{name}_empty", SCHEMAS[name].empty_table())
             con.execute(f"create view {name} as select * from _{name}_empty")
     return con
 

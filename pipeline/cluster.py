@@ -23,10 +23,10 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from .extract import Extraction
+from .ingest import Job, failed, run_job, timed_out
 
 if TYPE_CHECKING:
     import distributed
-from .ingest import Job, failed, run_job, timed_out
 
 # Futures in flight per worker thread: enough to keep workers busy, few enough that
 # results do not pile up in the scheduler's memory over thousands of files.

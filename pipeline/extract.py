@@ -107,11 +107,11 @@ def extract_file(path: str | Path, rules: Rules, scheme_id: str | None = None, s
         if selection is not None and selection.pages == ():
             return done("no_tracking_table", f"no page of {selection.n_pages} looks like a tracking table "
                         "(pre-filter; --all-pages parses every page)", selection.n_pages, sha=sha)
-        pages = selection.pages if selection is not None else None
-        doc = read_document(path, sha256=sha, pages=pages, n_pages=selection.n_pages if selection else None)
+        doc = read_document(path, sha256=sha, pages=selection.pages if selection else None,
+                            n_pages=selection.n_pages if selection else None)
         status, message, rep, recs = extract_document(doc, rules, scheme_id)
-        if pages is not None:
-            message += f"; {selection.describe()}"  # type: ignore[union-attr]
+        if selection is not None and selection.pages is not None:
+            message += f"; {selection.describe()}"
         return done(status, message, doc.n_pages, rep, recs, sha)
     except ReadError as exc:
         return done(exc.status, exc.message, sha=sha)

@@ -72,9 +72,10 @@ class Job:
     all_pages: bool = False
 
 
-def run_job(job: Job) -> Extraction:
-    """Extract one file in a worker process (rules loaded once per process)."""
-    return extract_file(job.path, cached_rules(job.rules_dir), job.scheme, sha256=job.sha256, all_pages=job.all_pages)
+def run_job(job: Job, rules: Rules | None = None) -> Extraction:
+    """Extract one file; in a worker process the rules are loaded once per process."""
+    rules = rules if rules is not None else cached_rules(job.rules_dir)
+    return extract_file(job.path, rules, job.scheme, sha256=job.sha256, all_pages=job.all_pages)
 
 
 def failed(job: Job, status: str, message: str) -> Extraction:
@@ -97,7 +98,7 @@ def _local(jobs: list[Job], rules: Rules, workers: int, timeout: float | None) -
     """
     if timeout is None and (workers <= 1 or len(jobs) <= 1):
         for job in jobs:
-            yield extract_file(job.path, rules, job.scheme, sha256=job.sha256, all_pages=job.all_pages)
+            yield run_job(job, rules)
         return
     from pebble import ProcessExpired, ProcessPool
 

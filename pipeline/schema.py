@@ -131,3 +131,6 @@ HISTORY = _schema(
     ],
     "history",
 )
+
+# Every dataset under OUT by name: the per-file datasets first, then the derived history.
+SCHEMAS = {"recommendations": RECOMMENDATIONS, "reports": REPORTS, "files": FILES, "history": HISTORY}

@@ -19,9 +19,10 @@ import pyarrow.parquet as pq
 
 from .extract import Extraction
 from .models import Provenance
-from .schema import FILES, RECOMMENDATIONS, REPORTS
+from .schema import SCHEMAS
 
-DATASETS = {"recommendations": RECOMMENDATIONS, "reports": REPORTS, "files": FILES}
+# The datasets written one part per PDF (history is rebuilt whole by `write_history`).
+DATASETS = {name: SCHEMAS[name] for name in ("recommendations", "reports", "files")}
 # A file with one of these statuses is retried on the next run even without --force.
 RETRY_STATUSES = frozenset({"error", "timeout"})
 
@@ -161,9 +162,7 @@ def history_path(out: str | Path) -> Path:
 
 def write_history(out: str | Path, records: list[dict]) -> Path:
     """Replace OUT/history with `records` (one part file, written atomically)."""
-    from .schema import HISTORY
-
     path = history_path(out)
-    table = pa.Table.from_pylist(records, schema=HISTORY)
+    table = pa.Table.from_pylist(records, schema=SCHEMAS["history"])
     write_table(table, path)
     return path
