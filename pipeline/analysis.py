@@ -33,9 +33,10 @@ def normalise_title(text: object) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", t).split())
 
 
-def portfolio(lead: str | None) -> str | None:
-    """A responsible lead as a portfolio key: "&" = "and", whitespace and case folded."""
-    if not lead:
+def portfolio(lead: object) -> str | None:
+    """A responsible lead as a portfolio key: "&" = "and", whitespace and case folded
+    (None for a missing lead: null, NaN from pandas, or blank)."""
+    if not isinstance(lead, str) or not lead.strip():
         return None
     t = " ".join(lead.replace("&", " and ").split())
     return t[:1].upper() + t[1:].lower() if t else None

@@ -264,21 +264,28 @@ def inspect(pdf: str, page: int | None, png: str | None, scheme: str | None, rul
 
         scrutiny inspect report.pdf --page 3 --png page3.png
     """
+    from .extract import extract_document
     from .inspect import describe, page_boxes
     from .read import ReadError, read_document, render_page
     from .write import write_bytes
 
     r = _rules(rules_dir)
+    if scheme is not None:
+        try:
+            r.scheme(scheme)
+        except RulesError as exc:
+            raise click.BadParameter(str(exc), param_hint="--scheme") from exc
     try:
         doc = read_document(pdf)
     except ReadError as exc:
         click.echo(f"{pdf}: {exc.status}: {exc.message}", err=True)
         sys.exit(1)
-    text, first_page = describe(doc, r, page, scheme)
+    res = extract_document(doc, r, scheme)
+    text, first_page = describe(res, f"{doc.path}: {len(doc.pages)} page(s), sha256 {doc.sha256[:16]}…", page)
     click.echo(text)
     if png:
         number = page or first_page or 1
-        write_bytes(png, render_page(pdf, number, page_boxes(doc, r, number)))
+        write_bytes(png, render_page(pdf, number, page_boxes(res, number)))
         click.echo(f"wrote {png} (page {number})", err=True)
 
 

@@ -1,8 +1,8 @@
-"""Cover stage: report fields from the cover page, the council, and the category scheme.
+"""Cover stage: report fields from the cover page, and the council.
 
-Takes the document's pages (as lines); returns `CoverField`s with provenance, the
-council (from the contact e-mail domain or a phrase, `rules/cover.yaml`) and the
-scheme whose "Category / Criteria" entries the document prints (`rules/schemes/`).
+Takes the document's pages (as lines); returns `CoverField`s with provenance and the
+council (from the contact e-mail domain or a phrase, `rules/cover.yaml`).  The category
+scheme is decided in `scheme.py`.
 """
 
 from __future__ import annotations
@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .layout import split_segments
 from .models import CoverField, Line, Page, union_bbox
-from .rules import CouncilRule, CoverFieldRule, Rules, Scheme
+from .rules import CouncilRule, CoverFieldRule, Rules
+from .settings import Settings
 
 _EMAIL = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)")
 
@@ -41,6 +43,30 @@ def _match(line: Line, labels: list[_Label]) -> tuple[_Label, str] | None:
     return None
 
 
+def _wrapped_labels(lines: list[Line], labels: list[_Label], settings: Settings) -> list[Line]:
+    """Join label cells of a cover table that wrap ("Member who led the original" /
+    "review:") to their first line, so that the label and its value read as one line."""
+    out: list[Line] = []
+    i = 0
+    while i < len(lines):
+        ln = lines[i]
+        if i + 1 < len(lines) and _match(ln, labels) is None:
+            nxt = lines[i + 1]
+            head = split_segments(ln, settings.segment_gap)
+            below = split_segments(nxt, settings.segment_gap)
+            close = 0 <= nxt.top - ln.bottom <= settings.label_line_gap * nxt.size
+            if close and len(head) >= 2 and abs(below[0].x0 - head[0].x0) <= settings.align_tol:
+                words = head[0].words + below[0].words + tuple(w for s in head[1:] + below[1:] for w in s.words)
+                joined = Line(words)
+                if _match(joined, labels) is not None:
+                    out.append(joined)
+                    i += 2
+                    continue
+        out.append(ln)
+        i += 1
+    return out
+
+
 def cover_start(pages: tuple[Page, ...] | list[Page], rules: Rules, table_page: int) -> int:
     """Index in `pages` of the report's cover: the page up to `table_page` (the first
     table's page number) with the most distinct cover labels, the nearest to the table
@@ -64,9 +90,10 @@ def cover_fields(pages: tuple[Page, ...] | list[Page], rules: Rules, max_pages: 
     close below it and carry no label of their own (a title wrapped over two lines).
     """
     labels = _labels(rules)
+    settings = rules.layout.settings
     out: dict[str, CoverField] = {}
     for page in pages[start:start + max_pages]:
-        lines = page.lines
+        lines = _wrapped_labels(page.lines, labels, settings)
         i = 0
         while i < len(lines):
             hit = _match(lines[i], labels)
@@ -76,11 +103,15 @@ def cover_fields(pages: tuple[Page, ...] | list[Page], rules: Rules, max_pages: 
             lab, value = hit
             boxes = [lines[i - 1].bbox]
             last = lines[i - 1].words[-1]
+            # A value in a table cell (set apart from its label) goes on only in its column.
+            segs = split_segments(lines[i - 1], settings.segment_gap)
+            value_x0 = segs[1].x0 - settings.edge_tol if len(segs) >= 2 and value.startswith(segs[1].text) else 0.0
             while i < len(lines) and value:
                 nxt = lines[i]
                 first = nxt.words[0]
                 close = nxt.top - lines[i - 1].bottom <= 0.5 * nxt.size
-                if not (close and first.size == last.size and first.bold == last.bold) or _match(nxt, labels):
+                if not (close and first.size == last.size and first.bold == last.bold) or _match(nxt, labels) \
+                        or nxt.x0 < value_x0:
                     break
                 value += " " + nxt.text
                 boxes.append(nxt.bbox)
@@ -109,36 +140,4 @@ def find_council(pages: tuple[Page, ...] | list[Page], fields: dict[str, CoverFi
         if d.endswith(".gov.uk"):
             # Unknown council: name it after its domain rather than guess a full title.
             return d.removesuffix(".gov.uk").split(".")[-1].replace("-", " ").title(), "council.email_domain"
-    return None, None
-
-
-def _category_regex(code: int, name: str) -> re.Pattern[str]:
-    words = [re.escape(w) for w in re.sub(r"[()]", " ", name).split()]
-    body = r"[\s()\-–]*".join(words)
-    return re.compile(rf"(?<![\d/.]){code}\s*[:.\-–)]?\s*\(?{body}\b", re.IGNORECASE)
-
-
-def scheme_score(scheme: Scheme, text: str) -> float:
-    """Share of the scheme's categories printed as `<code> <label>` in `text`."""
-    hits = 0
-    for cat in scheme.categories:
-        names = (cat.label, *cat.synonyms)
-        if any(_category_regex(cat.code, n).search(text) for n in names):
-            hits += 1
-    return hits / len(scheme.categories)
-
-
-def detect_scheme(text: str, assessments: list[str], rules: Rules) -> tuple[Scheme | None, str | None]:
-    """Pick the scheme whose categories the document prints; None when unclear.
-
-    The Category/Criteria appendix (anywhere in `text`) decides first; the
-    assessment cells are the fallback.  Returns (scheme, rule id of the evidence).
-    """
-    for source, body in (("appendix", text), ("assessments", "\n".join(assessments))):
-        scored = sorted(((scheme_score(s, body), s.id) for s in rules.schemes.values()), reverse=True)
-        if not scored or scored[0][0] < 0.5:
-            continue
-        if len(scored) > 1 and scored[1][0] == scored[0][0]:
-            continue
-        return rules.schemes[scored[0][1]], f"scheme.detect.{source}"
     return None, None

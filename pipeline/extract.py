@@ -15,12 +15,14 @@ from pathlib import Path
 
 from . import PARSER_VERSION
 from .blocks import find_blocks
-from .cover import cover_fields, cover_start, detect_scheme, find_council
-from .models import Document, Recommendation, Report
+from .check import check_records
+from .cover import cover_fields, cover_start, find_council
+from .models import CoverField, Document, RecBlock, Recommendation, Report
 from .normalise import recommendation, report
 from .prefilter import PageSelection, select_pages
 from .read import ReadError, file_sha256, page_texts, read_document
-from .rules import Rules
+from .rules import Rules, Scheme
+from .scheme import detect_scheme
 
 
 @dataclass(frozen=True)
@@ -39,37 +41,62 @@ class Extraction:
     recommendations: tuple[Recommendation, ...] = field(default=())
     parser_version: str = PARSER_VERSION
 
+    @property
+    def n_warnings(self) -> int:
+        """Self-check warnings over the file's records."""
+        return sum(len(r.warnings) for r in self.recommendations)
+
 
 def document_text(doc: Document) -> str:
     """All text of a document, line by line (used for scheme detection)."""
     return "\n".join(ln.text for p in doc.pages for ln in p.lines)
 
 
-def extract_document(doc: Document, rules: Rules, scheme_id: str | None = None) -> tuple[str, str, Report | None, tuple[Recommendation, ...]]:
-    """Return (status, message, report, recommendations) for a read document."""
+@dataclass(frozen=True)
+class DocumentResult:
+    """Everything the stages found in one read document (what `inspect` shows and
+    `extract_file` turns into rows): blocks, cover fields, council, scheme, records."""
+
+    status: str
+    message: str
+    blocks: tuple[RecBlock, ...] = ()
+    cover: dict[str, CoverField] = field(default_factory=dict)
+    council: tuple[str | None, str | None] = (None, None)
+    scheme: Scheme | None = None
+    scheme_rule: str | None = None
+    report: Report | None = None
+    recommendations: tuple[Recommendation, ...] = ()
+
+    @property
+    def n_warnings(self) -> int:
+        return sum(len(r.warnings) for r in self.recommendations)
+
+
+def extract_document(doc: Document, rules: Rules, scheme_id: str | None = None) -> DocumentResult:
+    """Run the stages after reading on one document: blocks, cover, scheme, fields, self-check."""
     if not any(p.words for p in doc.pages):
         rotated = sum(p.rotated_words for p in doc.pages)
         if rotated:
-            return "no_tracking_table", f"only rotated text ({rotated} words not upright); no tracking table read", None, ()
-        return "empty", f"no text on any of {len(doc.pages)} page(s) (scanned images need OCR first)", None, ()
-    blocks = find_blocks(doc.pages, rules)
+            return DocumentResult("no_tracking_table", f"only rotated text ({rotated} words not upright); no tracking table read")
+        return DocumentResult("empty", f"no text on any of {len(doc.pages)} page(s) (scanned images need OCR first)")
+    blocks = tuple(find_blocks(doc.pages, rules))
     if not blocks:
-        return "no_tracking_table", f"no recommendation tracking table found in {len(doc.pages)} page(s)", None, ()
+        return DocumentResult("no_tracking_table", f"no recommendation tracking table found in {len(doc.pages)} page(s)")
     fields = cover_fields(doc.pages, rules, start=cover_start(doc.pages, rules, min(blocks[0].pages, default=0)))
+    council = find_council(doc.pages, fields, rules)
+    scheme: tuple[Scheme | None, str | None]
     if scheme_id:
         scheme = (rules.scheme(scheme_id), "scheme.override")
     else:
         assessments = [c.text for b in blocks if (c := b.cell("assessment")) is not None]
-        scheme = detect_scheme(document_text(doc), assessments, rules)  # type: ignore[assignment]
-    council = find_council(doc.pages, fields, rules)
+        scheme = detect_scheme(document_text(doc), assessments, rules, council[1])
     rep = report(fields, council, scheme, rules)
-    recs = tuple(recommendation(b, scheme[0], rules) for b in blocks)
-    ids = [r.rec_id for r in recs]
-    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    recs = check_records(blocks, tuple(recommendation(b, scheme[0], rules) for b in blocks), scheme[0], rules)
     msg = f"{len(recs)} recommendation(s), scheme {rep.category_scheme or 'unknown'}"
-    if dupes:
-        msg += f"; repeated labels {', '.join(dupes)}"
-    return "parsed", msg, rep, recs
+    flagged = sum(bool(r.warnings) for r in recs)
+    if flagged:
+        msg += f"; {flagged} with warnings (scrutiny check)"
+    return DocumentResult("parsed", msg, blocks, fields, council, scheme[0], scheme[1], rep, recs)
 
 
 def choose_pages(path: str | Path, rules: Rules) -> PageSelection | None:
@@ -109,10 +136,11 @@ def extract_file(path: str | Path, rules: Rules, scheme_id: str | None = None, s
                         "(pre-filter; --all-pages parses every page)", selection.n_pages, sha=sha)
         doc = read_document(path, sha256=sha, pages=selection.pages if selection else None,
                             n_pages=selection.n_pages if selection else None)
-        status, message, rep, recs = extract_document(doc, rules, scheme_id)
+        res = extract_document(doc, rules, scheme_id)
+        message = res.message
         if selection is not None and selection.pages is not None:
             message += f"; {selection.describe()}"
-        return done(status, message, doc.n_pages, rep, recs, sha)
+        return done(res.status, message, doc.n_pages, res.report, res.recommendations, sha)
     except ReadError as exc:
         return done(exc.status, exc.message, sha=sha)
     except MemoryError:

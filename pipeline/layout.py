@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from .models import Line, Page, Word, group_lines
 
-__all__ = ["group_lines", "page_lines", "split_segments"]
+__all__ = ["group_lines", "page_lines", "section_end", "split_segments"]
 from .rules import Rules
 
 _DIGITS = re.compile(r"\d+")
@@ -32,11 +32,11 @@ def _in_margin(line: Line, page: Page, share: float = 0.12) -> bool:
 def page_lines(
     pages: tuple[Page, ...] | list[Page],
     rules: Rules,
-    protect: Callable[[list[Line], int], int] | None = None,
+    protect: Callable[[list[Line]], set[int]] | None = None,
 ) -> list[list[Line]]:
     """Return the content lines of every page, with page furniture removed.
 
-    `protect(lines, i)` returns how many lines from `lines[i]` on must be kept
+    `protect(lines)` returns the indices of a page's lines that must be kept
     (a repeated table header row is not a running header).
     """
     per_page = [p.lines for p in pages]
@@ -51,11 +51,9 @@ def page_lines(
     out: list[list[Line]] = []
     for page, lines in zip(pages, per_page):
         kept = []
-        safe_until = -1
+        safe = protect(lines) if protect is not None else set()
         for i, ln in enumerate(lines):
-            if protect is not None and i > safe_until:
-                safe_until = i + protect(lines, i) - 1
-            if i > safe_until and _in_margin(ln, page):
+            if i not in safe and _in_margin(ln, page):
                 if _position_key(ln, page) in repeated:
                     continue
                 if any(p.search(ln.text) for p in patterns):
@@ -74,3 +72,14 @@ def split_segments(line: Line, gap_factor: float = 0.9) -> list[Line]:
         else:
             segs[-1].append(w)
     return [Line(tuple(s)) for s in segs]
+
+
+def section_end(line: Line, body_size: float, rules: Rules) -> bool:
+    """A section heading ends a table: a bold or larger line matching `section_end`
+    rules, or any heading set well above the table's text size (the next item of an
+    agenda pack: "Work Programme", "Minutes", another report's title)."""
+    if not (line.bold or line.size > body_size * 1.1):
+        return False
+    if line.size >= body_size * rules.layout.heading_size_ratio:
+        return True
+    return any(r.regex.match(line.text) for r in rules.layout.section_end)

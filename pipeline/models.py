@@ -214,7 +214,8 @@ def join_lines(texts: list[str]) -> str:
             out = t
         elif len(out) >= 2 and out.endswith("-") and out[-2].isalpha():
             out += t
-        elif _URL_TAIL.search(out) and _URL_PART.match(t.split()[0]) and not out.endswith((".", ",", ";", ")")):
+        elif _URL_TAIL.search(out) and not out.endswith((".", ",", ";", ")")) and (
+                _URL_PART.match(t.split()[0]) or (out.endswith("/") and t[0].isalnum() and t[0].islower())):
             out += t  # a web address wrapped mid-way carries on without a space
         else:
             out += " " + t
@@ -230,6 +231,7 @@ class RecBlock:
     layout: str
     cells: tuple[Cell, ...]
     header_rule: str
+    columns: frozenset[str] = frozenset()  # fields the table has a column (or label) for
 
     def cell(self, name: str) -> Cell | None:
         for c in self.cells:
@@ -294,6 +296,7 @@ class Recommendation:
     page_last: int
     layout: str
     provenance: tuple[Provenance, ...] = field(default=())
+    warnings: tuple[str, ...] = ()  # self-check findings, each "code: detail" (check.py)
 
 
 @dataclass(frozen=True)

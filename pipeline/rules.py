@@ -16,6 +16,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .settings import Settings
+
 DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 MONTH_ALTERNATION = (
     r"January|February|March|April|May|June|July|August|September|October|November|December"
@@ -58,6 +60,8 @@ class ColumnRule(_Strict):
 class ColumnRules(_Strict):
     min_columns: int = Field(ge=2)
     columns: list[ColumnRule]
+    # Small words a header cell may hold between column-name words ("Target Date *for* Completion").
+    connectors: list[str] = []
     evidence_row: list[PatternRule]
 
 
@@ -69,6 +73,7 @@ class LayoutRules(_Strict):
     repeated_line_min_share: float = Field(gt=0, le=1)
     repeated_line_min_pages: int = Field(ge=2)
     heading_size_ratio: float = Field(gt=1)
+    settings: Settings = Settings()
 
 
 class DatePattern(PatternRule):
@@ -104,6 +109,7 @@ class CouncilRule(_Strict):
     name: str
     domains: list[str] = []
     phrases: list[str] = []
+    scheme: str | None = None  # the council's usual category scheme (id of a rules/schemes file)
 
 
 class CoverRules(_Strict):
@@ -232,6 +238,10 @@ def load_rules(rules_dir: str | Path | None = None) -> Rules:
         prefilter=_validate(PrefilterRules, root / "prefilter.yaml"),  # type: ignore[arg-type]
         schemes=schemes,
     )
+    for council in rules.cover.councils:
+        if council.scheme is not None and council.scheme not in schemes:
+            raise RulesError(f"{root / 'cover.yaml'}: council {council.id}: unknown scheme {council.scheme!r} "
+                             f"(known: {', '.join(sorted(schemes))})")
     ids = [i for i, _ in rules.ids()]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 PROVENANCE = pa.list_(
     pa.struct(
@@ -54,6 +54,7 @@ RECOMMENDATIONS = _schema(
         pa.field("review_title", pa.string()),
         pa.field("report_date", pa.date32()),
         pa.field("provenance", PROVENANCE),
+        pa.field("warnings", pa.list_(pa.string())),
         pa.field("parser_version", pa.string()),
     ],
     "recommendations",
@@ -90,6 +91,7 @@ FILES = _schema(
         pa.field("status", pa.string(), nullable=False),
         pa.field("message", pa.string()),
         pa.field("n_recommendations", pa.int32()),
+        pa.field("n_warnings", pa.int32()),
         pa.field("seconds", pa.float64()),
         pa.field("ingested_at", pa.timestamp("s", tz="UTC")),
         pa.field("parser_version", pa.string()),

@@ -45,7 +45,7 @@ def rows(x: Extraction) -> dict[str, list[dict]]:
         "files": [{
             "source_file": x.source_file, "sha256": x.sha256, "bytes": x.n_bytes,
             "n_pages": x.n_pages, "status": x.status, "message": x.message,
-            "n_recommendations": len(x.recommendations), "seconds": x.seconds,
+            "n_recommendations": len(x.recommendations), "n_warnings": x.n_warnings, "seconds": x.seconds,
             "ingested_at": x.ingested_at, "parser_version": x.parser_version,
         }],
         "reports": [],
@@ -77,7 +77,8 @@ def rows(x: Extraction) -> dict[str, list[dict]]:
             "evidence": r.evidence, "anticipated_date": r.anticipated_date,
             "page_first": r.page_first, "page_last": r.page_last, "layout": r.layout,
             "council": rep.council, "review_title": rep.title, "report_date": rep.report_date,
-            "provenance": _prov_rows(r.provenance), "parser_version": x.parser_version,
+            "provenance": _prov_rows(r.provenance), "warnings": list(r.warnings),
+            "parser_version": x.parser_version,
         })
     return out
 

@@ -22,6 +22,10 @@ def gold_for(pdf: Path) -> dict:
     return yaml.safe_load((FIXTURES / "gold" / f"{gid}.yaml").read_text())
 
 
+# Recommendations printed in the bundled fixture PDFs, counted from their gold files.
+N_RECS = sum(len(gold_for(p)["recommendations"]) for p in PDFS)
+
+
 # Outcome of each category as docs/normalisation.md and the schemes' criteria define them.
 OUTCOME = {
     "birmingham": {1: "achieved", 2: "achieved_late", 3: "not_achieved", 4: "not_achieved", 5: "not_achieved", 6: "in_progress"},

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from conftest import gold_latest
+from conftest import N_RECS, gold_latest
 from pipeline.analysis import financial_year, history, municipal_year, normalise_title, stats, year_bounds
 from pipeline.cli import cli
 
@@ -76,7 +76,7 @@ def test_stats_by_financial_year_equal_gold(public_out, rules):
 def test_query_and_stats_commands(public_out):
     runner = CliRunner()
     r = runner.invoke(cli, ["query", "select count(*) as n from recommendations", "--data", str(public_out), "--format", "csv"])
-    assert r.exit_code == 0 and r.output.splitlines() == ["n", "56"]
+    assert r.exit_code == 0 and r.output.splitlines() == ["n", str(N_RECS)]
     r = runner.invoke(cli, ["stats", "--by", "council", "--data", str(public_out), "--format", "csv"])
     assert r.exit_code == 0 and "Stockton-on-Tees Borough Council,7,4,0,1,2,,1.5" in r.output
     assert runner.invoke(cli, ["query", "select nope", "--data", str(public_out)]).exit_code == 2

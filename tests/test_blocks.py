@@ -86,9 +86,9 @@ def _line(*texts_x: tuple[str, float]):
     ([("Update", 360), ("Progress", 420)], ["Update Progress"]),
 ])
 def test_joined_header_names_split(rules, words, expected):
-    from pipeline.blocks import _split_joined
+    from pipeline.header import ColumnVocabulary
 
-    assert [s.text for s in _split_joined(_line(*words), rules.columns.columns)] == expected
+    assert [s.text for s in ColumnVocabulary(rules).split_joined(_line(*words))] == expected
 
 
 def test_tight_tracker_header_finds_assessment_column(tmp_path, rules):

@@ -40,7 +40,7 @@ def test_rules_check_lists_ids():
 
 
 def test_inspect_shows_rules_and_draws_png(tmp_path):
-    pdf = next(p for p in PDFS if p.name.startswith("stockton-2016-12"))
+    pdf = next(p for p in PDFS if p.name == "stockton-2016-12-home-care--tracker.pdf")
     png = tmp_path / "p3.png"
     r = CliRunner().invoke(cli, ["inspect", str(pdf), "--page", "3", "--png", str(png)])
     assert r.exit_code == 0, r.output

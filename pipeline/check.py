@@ -1,0 +1,94 @@
+"""Self-check stage: every record says what the pipeline is unsure of.
+
+Takes the blocks and the normalised records of one document and returns the records
+with `warnings`, each `code: detail`.  The codes (stable; `scrutiny check` lists them):
+
+- `unknown_scheme`: no category scheme could be decided, so no category codes;
+- `column_missing: <field>`: the table has no column (or label) for a field;
+- `no_recommendation_text`, `no_responsibility`, `no_target`, `no_category`,
+  `no_evidence`: the column exists but the record's cell is empty;
+- `unmatched_assessment: <text>`: the assessment names no category of the scheme;
+- `unparsed_target: <text>`: the target cell holds no date and no "no date" wording;
+- `no_anticipated_date`: the category asks for an anticipated date and none is given;
+- `runs_into_next: <text>`: text in the number column after the record's label (the
+  next record's label was not recognised, so its text ran into this one);
+- `repeated_label: <rec_id>`: two records of the report carry the same label;
+- `long_cell: <field> <n>x the median`: a cell far longer than the same cell of the
+  other records (a record that swallowed its neighbours).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import statistics
+from collections import Counter
+
+from .models import RecBlock, Recommendation
+from .rules import Rules, Scheme
+
+# The fields a record needs, by the column that fills them, and the warning for an empty cell.
+EMPTY = {"recommendation": "no_recommendation_text", "responsibility": "no_responsibility",
+         "target": "no_target", "assessment": "no_category", "evidence": "no_evidence"}
+CODES = ("unknown_scheme", "column_missing", *EMPTY.values(), "unmatched_assessment", "unparsed_target",
+         "no_anticipated_date", "runs_into_next", "repeated_label", "long_cell")
+
+
+def _short(text: str, n: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _cell_text(block: RecBlock, name: str) -> str:
+    cell = block.cell(name)
+    return cell.text.strip() if cell is not None else ""
+
+
+def _is_null(text: str, rules: Rules) -> bool:
+    key = re.sub(r"[^\w/–-]+", " ", text.casefold()).strip()
+    return key in rules.dates.null_values
+
+
+def record_warnings(block: RecBlock, rec: Recommendation, scheme: Scheme | None, rules: Rules) -> list[str]:
+    """The warnings one record earns on its own."""
+    out: list[str] = []
+    if scheme is None:
+        out.append("unknown_scheme")
+    for name, code in EMPTY.items():
+        if name not in block.columns:
+            out.append(f"column_missing: {name}")
+        elif not _cell_text(block, name):
+            out.append(code)
+    assessment = _cell_text(block, "assessment")
+    if assessment and scheme is not None and rec.category_label is None:
+        out.append(f"unmatched_assessment: {_short(assessment)}")
+    target = _cell_text(block, "target")
+    if target and not rec.target_dates and rec.completed_date is None and not _is_null(target, rules):
+        out.append(f"unparsed_target: {_short(target)}")
+    category = scheme.category(rec.category_code) if scheme is not None else None
+    if category is not None and category.asks_anticipated_date and rec.anticipated_date is None:
+        out.append("no_anticipated_date")
+    number = block.cell("number")
+    if number is not None and number.text.strip():
+        out.append(f"runs_into_next: {_short(number.text)}")
+    return out
+
+
+def check_records(blocks: list[RecBlock] | tuple[RecBlock, ...], recs: tuple[Recommendation, ...],
+                  scheme: Scheme | None, rules: Rules) -> tuple[Recommendation, ...]:
+    """Return `recs` (one per block, same order) with their warnings filled in."""
+    settings = rules.layout.settings
+    ids = Counter(r.rec_id for r in recs)
+    lengths = {name: [len(_cell_text(b, name)) for b in blocks] for name in EMPTY}
+    medians = {name: statistics.median(v) for name, v in lengths.items() if len(v) >= 3}
+    out = []
+    for k, (block, rec) in enumerate(zip(blocks, recs)):
+        warnings = record_warnings(block, rec, scheme, rules)
+        if ids[rec.rec_id] > 1:
+            warnings.append(f"repeated_label: {rec.rec_id}")
+        for name, median in medians.items():
+            n = lengths[name][k]
+            if median and n >= settings.long_cell_min_chars and n > settings.long_cell_ratio * median:
+                warnings.append(f"long_cell: {name} {n / median:.1f}x the median")
+        out.append(dataclasses.replace(rec, warnings=tuple(warnings)))
+    return tuple(out)

@@ -1,0 +1,232 @@
+"""Header rows and row labels: which column (or key/value label) a piece of text names.
+
+Word and LibreOffice set narrow header cells over several lines and break long words
+mid-word ("Responsibilit|y", "Executiv|e Assessm|ent"). `ColumnVocabulary` knows the
+words of every column synonym in `rules/columns.yaml`, re-joins such broken words and
+matches a cell's text to a column; `HeaderFinder` finds header rows (a band of up to
+`max_header_lines` lines) and returns their columns with their left edges.  No council
+wording lives here: every word comes from the rules.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from .layout import split_segments
+from .models import Column, Line
+from .rules import ColumnRule, Rules
+from .settings import Settings
+
+_PUNCT = re.compile(r"[^\w\s#]")
+
+
+@functools.lru_cache(maxsize=1 << 16)  # the same words recur on every line and page
+def norm(text: str) -> str:
+    """Casefolded words without punctuation ("Member’s" -> "members", "Ref." -> "ref")."""
+    text = text.replace("’", "'").casefold()
+    return " ".join(_PUNCT.sub(" ", text.replace("'s", "s")).split())
+
+
+@dataclass(frozen=True)
+class Header:
+    """A header row: its columns, and the lines it spans (`start` .. `start + n_lines`)."""
+
+    columns: list[Column]
+    start: int
+    n_lines: int
+    rule_id: str
+
+
+class ColumnVocabulary:
+    """The column synonyms of the rules, normalised, with the words they are made of."""
+
+    def __init__(self, rules: Rules):
+        cols = rules.columns.columns
+        self.rules = cols
+        self.synonyms = [(rule, f" {norm(syn)} ") for rule in cols for syn in rule.synonyms if norm(syn)]
+        self.names = {norm(syn): rule.field for rule in cols for syn in rule.synonyms}
+        self.connectors = frozenset(norm(w) for w in rules.columns.connectors)
+        self.words = {w for _, s in self.synonyms for w in s.split()} | self.connectors
+        self.strong = frozenset(self.words - self.connectors)
+        # Pieces of words broken over lines: a prefix starts a header word, a suffix ends one.
+        self.prefixes = frozenset(w[:k] for w in self.strong for k in range(3, len(w)))
+        self.suffixes = frozenset(w[k:] for w in self.words for k in range(1, len(w)))
+
+    def is_strong(self, word: str) -> bool:
+        """A column-name word, or the first piece (4+ letters) of one broken over lines."""
+        w = norm(word)
+        return w in self.strong or (len(w) >= 4 and w in self.prefixes)
+
+    def is_header_word(self, word: str) -> bool:
+        """A word a header cell may hold: a column-name word or a piece of one."""
+        w = norm(word)
+        return not w or w in self.words or w in self.prefixes or w in self.suffixes
+
+    def _joins(self, left: str, right: str) -> bool:
+        a, b = norm(left.rstrip("-")), norm(right)
+        if not a or not b or " " in a or " " in b:
+            return False
+        joined = a + b
+        if joined in self.words:
+            return True
+        return joined in self.prefixes and (a not in self.words or b not in self.words)
+
+    def rejoin(self, pieces: list[str]) -> str:
+        """Join a cell's lines into one text, re-joining words broken across lines."""
+        out = ""
+        for piece in pieces:
+            piece = piece.strip()
+            if not piece:
+                continue
+            if not out:
+                out = piece
+                continue
+            last = out.rsplit(" ", 1)[-1]
+            first = piece.split(" ", 1)[0]
+            if self._joins(last, first):
+                out = out[: len(out) - len(last)] + last.rstrip("-") + piece
+            else:
+                out += " " + piece
+        return out
+
+    def match(self, label: str) -> tuple[ColumnRule, int] | None:
+        """The column rule whose synonym occurs (as whole words) in `label`; the longest wins."""
+        text = f" {norm(label)} "
+        best: tuple[ColumnRule, int] | None = None
+        for rule, s in self.synonyms:
+            if s in text and (best is None or len(s) - 2 > best[1]):
+                best = (rule, len(s) - 2)
+        return best
+
+    def split_joined(self, seg: Line) -> list[Line]:
+        """Split a header segment made of several column names set too close to part by
+        spaces ("Assessment Evidence of Progress") into one segment per name.
+
+        Splits only when the words are exactly a run of whole synonyms of different
+        columns and no synonym covers them all; otherwise returns the segment unchanged.
+        """
+        words = seg.words
+        n = len(words)
+        if n < 2:
+            return [seg]
+        keys = [norm(w.text) for w in words]
+        if " ".join(keys) in self.names:
+            return [seg]
+        # best[i]: fewest pieces covering words[:i], with the pieces' fields and cut points.
+        best: list[tuple[int, list[str], list[int]] | None] = [(0, [], [])] + [None] * n
+        for end in range(1, n + 1):
+            for start in range(end):
+                prev = best[start]
+                fld = self.names.get(" ".join(keys[start:end]))
+                if prev is None or fld is None or fld in prev[1]:
+                    continue
+                cand = (prev[0] + 1, [*prev[1], fld], [*prev[2], start])
+                cur = best[end]
+                if cur is None or cand[0] < cur[0]:
+                    best[end] = cand
+        found = best[n]
+        if found is None or found[0] < 2:
+            return [seg]
+        cuts = [*found[2], n]
+        return [Line(tuple(words[a:b])) for a, b in zip(cuts, cuts[1:])]
+
+
+def _group_segments(band: list[list[Line]], tol: float) -> list[list[Line]]:
+    """Put the segments of a header band's lines into column groups by horizontal overlap
+    (a cell's later lines sit under its first); a segment under no group starts one."""
+    groups: list[list[Line]] = []
+    for segs in band:
+        taken: list[list[Line]] = []  # two cells of one line are never one column
+        for s in segs:
+            hit = None
+            for g in groups:
+                if any(g is t for t in taken):
+                    continue
+                gx0, gx1 = min(x.x0 for x in g), max(x.x1 for x in g)
+                if s.x0 < gx1 + tol and s.x1 > gx0 - tol:
+                    hit = g
+                    break
+            if hit is None:
+                # Under no text of the line above: the column whose left edge it follows.
+                left = [g for g in groups if min(x.x0 for x in g) - tol <= s.x0 and not any(g is t for t in taken)]
+                near = max(left, key=lambda g: min(x.x0 for x in g), default=None)
+                if near is not None and s.x0 < max(x.x1 for x in near) + 2 * s.size:
+                    hit = near
+            if hit is None:
+                hit = [s]
+                groups.append(hit)
+            else:
+                hit.append(s)
+            taken.append(hit)
+    return sorted(groups, key=lambda g: min(x.x0 for x in g))
+
+
+class HeaderFinder:
+    """Finds header rows among a page's lines for one rule set."""
+
+    def __init__(self, rules: Rules, settings: Settings):
+        self.rules = rules
+        self.settings = settings
+        self.vocab = ColumnVocabulary(rules)
+
+    def _headerish(self, first: Line, ln: Line, above: bool = False) -> bool:
+        if first.bold and ln.bold and not above:
+            return True
+        if above and first.bold != ln.bold:
+            return False  # text just above a header in another weight is the page, not the header
+        return all(self.vocab.is_header_word(w.text) for w in ln.words)
+
+    def _close(self, above: Line, below: Line) -> bool:
+        return below.page == above.page and 0 <= below.top - above.bottom <= self.settings.header_line_gap * below.size
+
+    def header_at(self, lines: list[Line], i: int) -> Header | None:
+        """The header row whose first full line is lines[i] (it may begin up to
+        `max_header_lines - 1` lines above, where taller cells start), or None."""
+        first = lines[i]
+        # Cheap rejection of body lines: a header names at least min_columns columns.
+        if sum(self.vocab.is_strong(w.text) for w in first.words) < self.rules.columns.min_columns:
+            return None
+        limit = self.settings.max_header_lines
+        start = i
+        while start > 0 and i - start + 1 < limit and self._close(lines[start - 1], lines[start]) \
+                and self._headerish(first, lines[start - 1], above=True):
+            start -= 1
+        end = i + 1
+        while end < len(lines) and end - start < limit and self._close(lines[end - 1], lines[end]) \
+                and self._headerish(first, lines[end]):
+            end += 1
+        band = [[p for s in split_segments(ln, self.settings.segment_gap) for p in self.vocab.split_joined(s)]
+                for ln in lines[start:end]]
+        columns: list[Column] = []
+        used: set[str] = set()
+        for g in _group_segments(band, self.settings.align_tol):
+            rows: dict[float, list[Line]] = {}
+            for s in g:
+                rows.setdefault(s.top, []).append(s)
+            label = self.vocab.rejoin([" ".join(s.text for s in sorted(r, key=lambda s: s.x0)) for _, r in sorted(rows.items())])
+            x0 = min(s.x0 for s in g)
+            m = self.vocab.match(label)
+            if m is None or m[0].field in used:
+                columns.append(Column("other", x0, label, "col.unmatched"))
+                continue
+            used.add(m[0].field)
+            columns.append(Column(m[0].field, x0, label, m[0].id))
+        matched = [c for c in columns if c.field != "other"]
+        if len(matched) < self.rules.columns.min_columns or not {"number", "recommendation"} <= used:
+            return None
+        return Header(columns, start, end - start, "+".join(c.rule_id for c in matched))
+
+    def headers(self, lines: list[Line]) -> list[Header]:
+        """Every header row among `lines` (one page), top to bottom, not overlapping."""
+        found: list[Header] = []
+        i = 0
+        while i < len(lines):
+            h = self.header_at(lines, i)
+            if h is not None and (not found or h.start >= found[-1].start + found[-1].n_lines):
+                found.append(h)
+                i = h.start + h.n_lines
+            else:
+                i += 1
+        return found

@@ -1,0 +1,191 @@
+"""Block stage, key/value layout: one two-column table per recommendation.
+
+Labels sit in the left column ("Recommendation R 01", "Responsibility", "Target date
+for completion", "Cabinet Member's assessment", "Evidence of progress"), values in the
+right one, and a value may run over page breaks with an empty label cell.  The label
+wording comes from the column synonyms of `rules/columns.yaml`, so a council's new
+wording is a rules change.
+
+1. A record opens at a row whose label names the recommendation column and carries a
+   record label (`Recommendation R 01`; or a number-column label such as `Ref.` whose
+   value is `R01`).  The left edge of its value is the value column's edge.
+2. Each line is split at that edge: label words start a new row or continue the label
+   above (a label cell of several lines, words broken mid-word re-joined); value words go
+   to the current row's field.
+3. A section heading, another document or a line of running text across both columns
+   ends the table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .header import ColumnVocabulary, norm
+from .layout import section_end, split_segments
+from .models import Cell, Line, RecBlock
+from .rules import Rules
+
+LAYOUT = "keyvalue"
+
+
+@dataclass
+class _Row:
+    """One label/value row being read: label lines, the field they name, value lines."""
+
+    label_lines: list[str]
+    fld: str
+    rule_id: str
+    match_len: int
+    last_label: Line
+    values: list[Line] = field(default_factory=list)
+
+
+@dataclass
+class _Record:
+    value_x0: float
+    label: str = ""
+    label_rule: str = ""
+    rows: list[_Row] = field(default_factory=list)
+
+    def close(self) -> RecBlock | None:
+        cells: dict[str, list[Line]] = {}
+        rule_ids: dict[str, str] = {}
+        for row in self.rows:
+            if row.fld in ("other", "number") or not row.values:
+                continue
+            cells.setdefault(row.fld, []).extend(row.values)
+            rule_ids.setdefault(row.fld, row.rule_id)
+        if not self.label:
+            return None
+        header = "+".join(dict.fromkeys(r.rule_id for r in self.rows if r.fld != "other"))
+        columns = frozenset(r.fld for r in self.rows) - {"other"}
+        return RecBlock(self.label, self.label_rule, LAYOUT,
+                        tuple(Cell(f, tuple(lines), rule_ids[f]) for f, lines in cells.items()), header, columns)
+
+
+class KeyValueFinder:
+    """Reads key/value tables for one rule set."""
+
+    def __init__(self, rules: Rules):
+        self.rules = rules
+        self.settings = rules.layout.settings
+        self.vocab = ColumnVocabulary(rules)
+
+    def record_label(self, label: str) -> tuple[str, str] | None:
+        """(printed record label, rule id) after the column name of a label text
+        ("Recommendation R 01" -> "R 01"), or the whole text when it is a label ("R01")."""
+        words = label.split()
+        heads = [k for k in range(1, len(words)) if norm(" ".join(words[:k])) in self.vocab.names] + [0]
+        for k in heads:
+            tail = " ".join(words[k:])
+            for r in self.rules.layout.rec_label:
+                if r.regex.match(tail):
+                    return tail, r.id
+        return None
+
+    def _opener(self, ln: Line) -> tuple[float, _Row] | None:
+        """A line opening a record: (value column edge, its label row), or None."""
+        segs = split_segments(ln, self.settings.segment_gap)
+        if len(segs) < 2:
+            return None
+        m = self.vocab.match(segs[0].text)
+        if m is None or m[0].field not in ("recommendation", "number"):
+            return None
+        return segs[1].x0, _Row([segs[0].text], m[0].field, m[0].id, m[1], segs[0])
+
+    def _split(self, ln: Line, value_x0: float) -> tuple[Line | None, Line | None]:
+        cut = value_x0 - self.settings.edge_tol
+        left = tuple(w for w in ln.words if w.x0 < cut)
+        right = tuple(w for w in ln.words if w.x0 >= cut)
+        return (Line(left) if left else None), (Line(right) if right else None)
+
+    def _continues(self, row: _Row, label: Line) -> bool:
+        """Whether a label line goes on with the label cell above rather than start a row."""
+        above = row.last_label
+        if label.page != above.page or label.top - above.bottom > self.settings.label_line_gap * label.size:
+            return False
+        alone = self.vocab.match(label.text)
+        if alone is None or row.fld == "other":
+            return True
+        joined = self.vocab.match(self.vocab.rejoin([*row.label_lines, label.text]))
+        return joined is not None and joined[1] > max(alone[1], row.match_len)
+
+    def _new_row(self, label: Line) -> _Row:
+        m = self.vocab.match(label.text)
+        if m is None:
+            return _Row([label.text], "other", "col.unmatched", 0, label)
+        return _Row([label.text], m[0].field, m[0].id, m[1], label)
+
+    def _grow(self, row: _Row, label: Line) -> None:
+        row.label_lines.append(label.text)
+        row.last_label = label
+        m = self.vocab.match(self.vocab.rejoin(row.label_lines))
+        if m is not None and m[1] >= row.match_len:
+            row.fld, row.rule_id, row.match_len = m[0].field, m[0].id, m[1]
+
+    def _settle_label(self, rec: _Record) -> None:
+        """Take the record label from the opening row's label text, or its first value."""
+        if rec.label or not rec.rows:
+            return
+        row = rec.rows[0]
+        found = self.record_label(self.vocab.rejoin(row.label_lines))
+        if found is None and row.fld == "number" and row.values:
+            found = self.record_label(" ".join(v.text for v in row.values))
+        if found is not None:
+            rec.label, rec.label_rule = found
+
+    def blocks(self, content: list[list[Line]], body_size: float) -> list[RecBlock]:
+        """Every key/value recommendation table in the document's content lines."""
+        out: list[RecBlock] = []
+        rec: _Record | None = None
+
+        def close() -> None:
+            nonlocal rec
+            if rec is not None:
+                self._settle_label(rec)
+                block = rec.close()
+                if block is not None:
+                    out.append(block)
+            rec = None
+
+        for lines in content:
+            for ln in lines:
+                if section_end(ln, body_size, self.rules):
+                    close()
+                    continue
+                opened = self._opener(ln)
+                if opened is not None and (rec is None or self._split(ln, rec.value_x0)[0] is not None):
+                    row = opened[1]
+                    if rec is not None and rec.rows and self._continues(rec.rows[-1], row.last_label):
+                        pass  # a wrapped label ("Recommendation" / "R 01") is not a new record
+                    else:
+                        close()
+                        rec = _Record(opened[0])
+                        rec.rows.append(row)
+                        _, value = self._split(ln, rec.value_x0)
+                        if value is not None:
+                            row.values.append(value)
+                        continue
+                if rec is None:
+                    continue
+                label, value = self._split(ln, rec.value_x0)
+                if label is not None and value is not None and \
+                        value.x0 - label.x1 < self.settings.segment_gap * ln.size:
+                    close()  # running text across both columns: the table has ended
+                    continue
+                if label is not None:
+                    row = rec.rows[-1]
+                    if self._continues(row, label):
+                        self._grow(row, label)
+                    else:
+                        self._settle_label(rec)
+                        rec.rows.append(self._new_row(label))
+                if value is not None:
+                    rec.rows[-1].values.append(value)
+        close()
+        return out
+
+
+def keyvalue_blocks(content: list[list[Line]], rules: Rules, body_size: float) -> list[RecBlock]:
+    """Return the recommendation blocks of key/value tables in `content` (lines per page)."""
+    return KeyValueFinder(rules).blocks(content, body_size)

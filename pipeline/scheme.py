@@ -1,0 +1,70 @@
+"""Scheme stage: which category scheme a report's assessments are written in.
+
+Decided, in order, by
+1. the "Category / Criteria" appendix the report prints (`appendix`);
+2. the assessment cells, when they print codes with labels (`assessments`);
+3. the council's default scheme (`council`, from `rules/cover.yaml`);
+4. the assessment labels alone (`labels`: "Achieved (Late)" names a Birmingham category).
+`None` when all of these fail; the records then say `unknown_scheme`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .fields import read_assessment
+from .rules import Rules, Scheme
+
+
+def _category_regex(code: int, name: str) -> re.Pattern[str]:
+    # Between the label's words: separators, or, where the category cell wraps in a
+    # two-column appendix, the rest of the line (the criteria text) and a line break.
+    words = [re.escape(w) for w in re.sub(r"[()]", " ", name).split()]
+    body = r"(?:[\s()\-–]*|[ \t][^\n]*\n[\s(]*)".join(words)
+    return re.compile(rf"(?<![\d/.]){code}\s*[:.\-–)]?\s*\(?{body}\b", re.IGNORECASE)
+
+
+def scheme_score(scheme: Scheme, text: str) -> float:
+    """Share of the scheme's categories printed as `<code> <label>` in `text`."""
+    hits = 0
+    for cat in scheme.categories:
+        names = (cat.label, *cat.synonyms)
+        if any(_category_regex(cat.code, n).search(text) for n in names):
+            hits += 1
+    return hits / len(scheme.categories)
+
+
+def _best(scored: list[tuple[float, str]], minimum: float) -> str | None:
+    """The id of the single best-scored scheme at or above `minimum`, else None."""
+    scored = sorted(scored, reverse=True)
+    if not scored or scored[0][0] < minimum or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+        return None
+    return scored[0][1]
+
+
+def label_fit(scheme: Scheme, assessments: list[str]) -> float:
+    """Share of the non-empty assessments whose printed label names a category of `scheme`."""
+    texts = [a for a in assessments if re.search(r"[A-Za-z]", a)]
+    if not texts:
+        return 0.0
+    return sum(read_assessment(re.sub(r"\d", " ", a), scheme).code is not None for a in texts) / len(texts)
+
+
+def detect_scheme(text: str, assessments: list[str], rules: Rules,
+                  council_id: str | None = None) -> tuple[Scheme | None, str | None]:
+    """Return (scheme, rule id of the evidence) for a document; (None, None) when undecided.
+
+    `text` is the whole document text, `assessments` the assessment cells, `council_id`
+    the rule id of the council found on the cover (its default scheme is the fallback).
+    """
+    for source, body in (("appendix", text), ("assessments", "\n".join(assessments))):
+        found = _best([(scheme_score(s, body), s.id) for s in rules.schemes.values()], 0.5)
+        if found is not None:
+            return rules.schemes[found], f"scheme.detect.{source}"
+    council = next((c for c in rules.cover.councils if c.id == council_id), None)
+    if council is not None and council.scheme is not None:
+        return rules.schemes[council.scheme], f"scheme.council.{council.id}"
+    found = _best([(label_fit(s, assessments), s.id) for s in rules.schemes.values()], 0.5)
+    if found is not None:
+        return rules.schemes[found], "scheme.detect.labels"
+    return None, None
