@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from .header import Header, HeaderFinder
 from .keyvalue import keyvalue_blocks
 from .layout import page_lines, section_end
-from .models import Cell, Column, Line, Page, RecBlock
+from .models import Cell, Column, Line, Page, RecBlock, rejoin_broken_words
 from .rules import Rules
 
 
@@ -93,7 +93,8 @@ class _Open:
     def close(self) -> RecBlock:
         rules = {c.field: c.rule_id for c in self.columns}
         cells = tuple(
-            Cell(f, tuple(lines), self.evidence_rule if f == "evidence" and self.evidence_rule else rules.get(f, "col.unmatched"))
+            Cell(f, rejoin_broken_words(lines),
+                 self.evidence_rule if f == "evidence" and self.evidence_rule else rules.get(f, "col.unmatched"))
             for f, lines in self.cells.items()
             if f != "other"
         )

@@ -154,25 +154,36 @@ def _label_key(text: str) -> str:
     return " ".join(_PUNCT.sub(" ", text.replace("’", "'").casefold()).split())
 
 
+_CODE = re.compile(r"(?<![\d/.])\b(\d{1,2})\b(?![\d/.])")
+
+
+def match_label(text: str, scheme: Scheme) -> tuple[int, float] | None:
+    """(code, share of the printed words matched) of the scheme category whose label or
+    synonym the printed `text` (digits ignored) names; the longest name wins."""
+    rest = _label_key(_CODE.sub(" ", text))
+    if not rest:
+        return None
+    best: tuple[int, int] | None = None  # (length of matched name, code)
+    for cat in scheme.categories:
+        for name in (cat.label, *cat.synonyms):
+            key = _label_key(name)
+            if key and (rest == key or f" {key} " in f" {rest} ") and (best is None or len(key) > best[0]):
+                best = (len(key), cat.code)
+    return (best[1], best[0] / len(rest)) if best is not None else None
+
+
 def read_assessment(text: str, scheme: Scheme | None) -> Assessment:
     """Read `2 – Achieved Late`, `2: Achieved (Late)`, `2`, `Achieved (Late)` or
     `Achieved Late (2)` into the scheme's code and canonical label."""
     text = clean(text)
-    num = re.search(r"(?<![\d/.])\b(\d{1,2})\b(?![\d/.])", text)
+    num = _CODE.search(text)
     code = int(num.group(1)) if num else None
-    rest = _label_key(re.sub(r"(?<![\d/.])\b\d{1,2}\b(?![\d/.])", " ", text))
     rule_id = "assessment.number" if code is not None else None
     if scheme is not None:
-        if code is None and rest:
-            best: tuple[int, int] | None = None  # (length of matched name, code)
-            for cat in scheme.categories:
-                for name in (cat.label, *cat.synonyms):
-                    key = _label_key(name)
-                    if key and (rest == key or f" {key} " in f" {rest} ") and (best is None or len(key) > best[0]):
-                        best = (len(key), cat.code)
-            if best is not None:
-                code = best[1]
-                rule_id = "assessment.label"
+        if code is None:
+            hit = match_label(text, scheme)
+            if hit is not None:
+                code, rule_id = hit[0], "assessment.label"
         found = scheme.category(code)
         if found is not None:
             return Assessment(text, code, found.label, f"scheme.{scheme.id}.{code}:{rule_id}")

@@ -24,7 +24,7 @@ _PUNCT = re.compile(r"[^\w\s#]")
 
 @functools.lru_cache(maxsize=1 << 16)  # the same words recur on every line and page
 def norm(text: str) -> str:
-    """Casefolded words without punctuation ("Member’s" -> "members", "Ref." -> "ref")."""
+    """Casefolded words without punctuation ("Officer’s" -> "officers", "Ref." -> "ref")."""
     text = text.replace("’", "'").casefold()
     return " ".join(_PUNCT.sub(" ", text.replace("'s", "s")).split())
 
@@ -133,6 +133,25 @@ class ColumnVocabulary:
         return [Line(tuple(words[a:b])) for a, b in zip(cuts, cuts[1:])]
 
 
+def _split_at_cell_edges(band: list[list[Line]], tol: float) -> list[list[Line]]:
+    """Split a header line's segment where another line of the band starts a cell.
+
+    A word broken mid-word fills its cell, so it may sit closer to the next cell's first
+    word than a word space ("Responsibil Target"); the lines below show where that next
+    cell begins ("ity" ... "Date For").
+    """
+    out = []
+    for k, segs in enumerate(band):
+        starts = [s.x0 for j, other in enumerate(band) if j != k for s in other]
+        line: list[Line] = []
+        for seg in segs:
+            cut = [0] + [i for i, w in enumerate(seg.words) if i and any(abs(w.x0 - x) <= tol for x in starts)]
+            cut.append(len(seg.words))
+            line += [Line(seg.words[a:b]) for a, b in zip(cut, cut[1:])]
+        out.append(line)
+    return out
+
+
 def _group_segments(band: list[list[Line]], tol: float) -> list[list[Line]]:
     """Put the segments of a header band's lines into column groups by horizontal overlap
     (a cell's later lines sit under its first); a segment under no group starts one."""
@@ -197,8 +216,9 @@ class HeaderFinder:
         while end < len(lines) and end - start < limit and self._close(lines[end - 1], lines[end]) \
                 and self._headerish(first, lines[end]):
             end += 1
-        band = [[p for s in split_segments(ln, self.settings.segment_gap) for p in self.vocab.split_joined(s)]
-                for ln in lines[start:end]]
+        band = _split_at_cell_edges([[p for s in split_segments(ln, self.settings.cell_gap)
+                                      for p in self.vocab.split_joined(s)] for ln in lines[start:end]],
+                                    self.settings.align_tol)
         columns: list[Column] = []
         used: set[str] = set()
         for g in _group_segments(band, self.settings.align_tol):

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from .header import ColumnVocabulary, norm
 from .layout import section_end, split_segments
-from .models import Cell, Line, RecBlock
+from .models import Cell, Line, RecBlock, rejoin_broken_words
 from .rules import Rules
 
 LAYOUT = "keyvalue"
@@ -60,7 +60,7 @@ class _Record:
         header = "+".join(dict.fromkeys(r.rule_id for r in self.rows if r.fld != "other"))
         columns = frozenset(r.fld for r in self.rows) - {"other"}
         return RecBlock(self.label, self.label_rule, LAYOUT,
-                        tuple(Cell(f, tuple(lines), rule_ids[f]) for f, lines in cells.items()), header, columns)
+                        tuple(Cell(f, rejoin_broken_words(lines), rule_ids[f]) for f, lines in cells.items()), header, columns)
 
 
 class KeyValueFinder:
@@ -83,15 +83,25 @@ class KeyValueFinder:
                     return tail, r.id
         return None
 
-    def _opener(self, ln: Line) -> tuple[float, _Row] | None:
-        """A line opening a record: (value column edge, its label row), or None."""
+    def _opener(self, ln: Line, nxt: Line | None) -> tuple[float, _Row] | None:
+        """A line opening a record: (value column edge, its label row), or None.
+
+        The label may be broken over two lines in a narrow label column
+        ("Recommend" / "ation R01"): then the next line's label part completes it.
+        """
         segs = split_segments(ln, self.settings.segment_gap)
         if len(segs) < 2:
             return None
-        m = self.vocab.match(segs[0].text)
+        label = segs[0].text
+        m = self.vocab.match(label)
+        if m is None and nxt is not None:
+            below = self._split(nxt, segs[1].x0)[0]
+            if below is not None and abs(below.x0 - segs[0].x0) <= self.settings.align_tol \
+                    and 0 <= below.top - ln.bottom <= self.settings.label_line_gap * ln.size:
+                m = self.vocab.match(self.vocab.rejoin([label, below.text]))
         if m is None or m[0].field not in ("recommendation", "number"):
             return None
-        return segs[1].x0, _Row([segs[0].text], m[0].field, m[0].id, m[1], segs[0])
+        return segs[1].x0, _Row([label], m[0].field, m[0].id, m[1], segs[0])
 
     def _split(self, ln: Line, value_x0: float) -> tuple[Line | None, Line | None]:
         cut = value_x0 - self.settings.edge_tol
@@ -129,7 +139,9 @@ class KeyValueFinder:
             return
         row = rec.rows[0]
         found = self.record_label(self.vocab.rejoin(row.label_lines))
-        if found is None and row.fld == "number" and row.values:
+        if found is not None and row.fld == "number":
+            row.fld = "recommendation"  # "Rec. R01 | text": the label names the record, the value is its text
+        elif found is None and row.fld == "number" and row.values:
             found = self.record_label(" ".join(v.text for v in row.values))
         if found is not None:
             rec.label, rec.label_rule = found
@@ -149,11 +161,11 @@ class KeyValueFinder:
             rec = None
 
         for lines in content:
-            for ln in lines:
+            for k, ln in enumerate(lines):
                 if section_end(ln, body_size, self.rules):
                     close()
                     continue
-                opened = self._opener(ln)
+                opened = self._opener(ln, lines[k + 1] if k + 1 < len(lines) else None)
                 if opened is not None and (rec is None or self._split(ln, rec.value_x0)[0] is not None):
                     row = opened[1]
                     if rec is not None and rec.rows and self._continues(rec.rows[-1], row.last_label):
@@ -170,7 +182,7 @@ class KeyValueFinder:
                     continue
                 label, value = self._split(ln, rec.value_x0)
                 if label is not None and value is not None and \
-                        value.x0 - label.x1 < self.settings.segment_gap * ln.size:
+                        value.x0 - label.x1 < self.settings.cell_gap * ln.size:
                     close()  # running text across both columns: the table has ended
                     continue
                 if label is not None:

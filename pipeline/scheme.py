@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from .fields import read_assessment
+from .fields import match_label
 from .rules import Rules, Scheme
 
 
@@ -43,11 +43,13 @@ def _best(scored: list[tuple[float, str]], minimum: float) -> str | None:
 
 
 def label_fit(scheme: Scheme, assessments: list[str]) -> float:
-    """Share of the non-empty assessments whose printed label names a category of `scheme`."""
+    """How well the printed assessment labels fit `scheme`: per assessment with words, the
+    share of its words a category name covers ("Achieved (Late)" fits a scheme with that
+    category fully, one whose closest name is "Achieved" only in part), averaged."""
     texts = [a for a in assessments if re.search(r"[A-Za-z]", a)]
     if not texts:
         return 0.0
-    return sum(read_assessment(re.sub(r"\d", " ", a), scheme).code is not None for a in texts) / len(texts)
+    return sum(hit[1] if (hit := match_label(a, scheme)) else 0.0 for a in texts) / len(texts)
 
 
 def detect_scheme(text: str, assessments: list[str], rules: Rules,

@@ -79,3 +79,216 @@ def tracking_pdf(path: Path, cover: list[str], categories: list[str], recs: list
     finish_page()
     c.save()
     return path
+
+
+# -- Word-like tables ---------------------------------------------------------------------
+# Tables set the way Word and LibreOffice set them: text wrapped in each cell, a word wider
+# than its cell broken mid-word ("Responsibilit|y"), rows allowed to break across pages,
+# an optional repeated header row, optional ruling lines.
+
+PAD = 3.0  # cell padding, points
+
+
+def wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """Wrap `text` into lines no wider than `width`, breaking over-long words mid-word."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    lines: list[str] = []
+    for para in text.split("\n"):
+        cur = ""
+        for word in para.split():
+            while stringWidth(word, font, size) > width:  # Word breaks a word that cannot fit
+                k = max(1, max(i for i in range(1, len(word) + 1) if stringWidth(word[:i], font, size) <= width))
+                if cur:
+                    lines.append(cur)
+                    cur = ""
+                lines.append(word[:k])
+                word = word[k:]
+            trial = f"{cur} {word}".strip()
+            if cur and stringWidth(trial, font, size) > width:
+                lines.append(cur)
+                cur = word
+            else:
+                cur = trial
+        lines.append(cur)
+    return lines
+
+
+class Flow:
+    """A page cursor that draws rows of cells and breaks pages like a word processor."""
+
+    def __init__(self, path: Path, font: str = "Helvetica", size: float = 10, pagesize: tuple[float, float] = A4,
+                 ruled: bool = True, x0: float = 50):
+        self.c = canvas.Canvas(str(path), pagesize=pagesize)
+        self.font, self.size, self.lead = font, size, size * 1.2
+        self.bold = {"Helvetica": "Helvetica-Bold", "Times-Roman": "Times-Bold", "Courier": "Courier-Bold"}[font]
+        self.width, self.height = pagesize
+        self.ruled, self.x0 = ruled, x0
+        self.top, self.bottom = self.height - 50, 60
+        self.y = self.top
+        self.page = 1
+        self.repeat: tuple[list[float], list[str]] | None = None
+
+    def text(self, line: str, bold: bool = False, size: float | None = None, gap: float = 6) -> None:
+        """A paragraph line outside tables."""
+        size = size or self.size
+        if self.y - size * 1.2 < self.bottom:
+            self.new_page()
+        self.c.setFont(self.bold if bold else self.font, size)
+        self.y -= size * 1.2
+        self.c.drawString(self.x0, self.y, line)
+        self.y -= gap
+
+    def new_page(self) -> None:
+        self.c.setFont("Helvetica", 8)
+        self.c.drawString(self.x0, 30, f"Progress Report   Page {self.page}")
+        self.c.showPage()
+        self.page += 1
+        self.y = self.top
+        if self.repeat is not None:
+            self.row(*self.repeat, bold=True, repeat=False)
+
+    def row(self, widths: list[float], cells: list[str], bold: bool | list[bool] = False, repeat: bool = True) -> None:
+        """Draw one table row; its lines go on over a page break (cells wrapped in `widths`)."""
+        bolds = bold if isinstance(bold, list) else [bold] * len(cells)
+        wrapped = [wrap(t, self.bold if b else self.font, self.size, w - 2 * PAD) if t else []
+                   for t, w, b in zip(cells, widths, bolds)]
+        depth = max((len(x) for x in wrapped), default=0) or 1
+        k = 0
+        while k < depth:
+            room = int((self.y - PAD - self.bottom) // self.lead)
+            if room <= 0:
+                self.new_page()
+                continue
+            take = min(room, depth - k)
+            h = take * self.lead + 2 * PAD
+            x = self.x0
+            for lines, w, b in zip(wrapped, widths, bolds):
+                self.c.setFont(self.bold if b else self.font, self.size)
+                for j, t in enumerate(lines[k:k + take]):
+                    self.c.drawString(x + PAD, self.y - PAD - self.size - j * self.lead, t)
+                if self.ruled:
+                    self.c.rect(x, self.y - h, w, h)
+                x += w
+            self.y -= h
+            k += take
+            if k < depth:
+                self.new_page()
+
+    def space(self, points: float) -> None:
+        self.y -= points
+
+    def save(self) -> None:
+        self.new_page()
+        self.c.save()
+
+
+def cover_lines(rec_scheme: str = "birmingham") -> list[str]:
+    domain = "birmingham.gov.uk" if rec_scheme == "birmingham" else "example.gov.uk"
+    return ["Report of: Cabinet Member for Transport", "To: Economy Overview and Scrutiny Committee",
+            "Date: 12th March 2019", "Progress Report on Implementation: Parking Enforcement",
+            f"E-Mail: officer@{domain}"]
+
+
+def table_report(path: Path, headers: list[str], widths: list[float], recs: list[dict], *, fields: list[str],
+                 evidence_row: str | None = None, font: str = "Helvetica", size: float = 10, ruled: bool = True,
+                 repeat_header: bool = True, space_before: float = 0, cover: list[str] | None = None,
+                 pagesize: tuple[float, float] = A4) -> Path:
+    """A report whose recommendations are rows of one table (`fields` name each column:
+    number, recommendation, responsibility, target, assessment, evidence, or "" for an
+    extra column left empty). With `evidence_row` (its heading), the evidence is a
+    full-width row under each record's row, which repeats the header (Birmingham style).
+    `space_before` pushes the first header down the page (a header at the page foot)."""
+    f = Flow(path, font=font, size=size, ruled=ruled, pagesize=pagesize)
+    for line in cover if cover is not None else cover_lines():
+        f.text(line)
+    f.new_page()
+    f.text("Appendix 2: Progress with Recommendations", bold=True, size=size + 2)
+    f.space(space_before)
+    if evidence_row is None:
+        f.row(widths, headers, bold=True)
+        f.repeat = (widths, headers) if repeat_header else None
+    for rec in recs:
+        if evidence_row is not None:
+            f.space(12)
+            f.row(widths, headers, bold=True)
+        f.row(widths, [rec.get(k, "") if k else "" for k in fields], bold=[k == "number" for k in fields])
+        if evidence_row is not None:
+            f.row([sum(widths)], [evidence_row], bold=True)
+            f.row([sum(widths)], [rec["evidence"]])
+    f.save()
+    return path
+
+
+def keyvalue_report(path: Path, labels: dict[str, str], widths: tuple[float, float], recs: list[dict], *,
+                    font: str = "Helvetica", size: float = 10, cover: list[str] | None = None,
+                    space_before: float = 0) -> Path:
+    """A report with one two-column key/value table per recommendation; `labels` maps each
+    field to its printed label, the recommendation's label printed as "<label> <number>"."""
+    f = Flow(path, font=font, size=size)
+    for line in cover if cover is not None else cover_lines():
+        f.text(line)
+    f.new_page()
+    f.text("Appendix 2: Progress with Recommendations", bold=True, size=size + 2)
+    f.space(space_before)
+    for rec in recs:
+        f.space(14)
+        f.row(list(widths), [f"{labels['recommendation']} {rec['number']}", rec["recommendation"]], bold=[True, False])
+        for k in ("responsibility", "target", "assessment", "evidence"):
+            f.row(list(widths), [labels[k], rec[k]], bold=[True, False])
+    f.save()
+    return path
+
+
+RECS = [
+    {"number": "R01", "recommendation": "That the Council reviews the enforcement of parking restrictions outside schools "
+     "and reports the results to this Committee.", "responsibility": "Cabinet Member for Transport in consultation "
+     "with the Head of Highways", "target": "March 2018", "assessment": "2 – Achieved (Late)",
+     "evidence": "Enforcement officers visited every school twice during the spring term. The results were reported "
+                 "to the Committee in June 2018."},
+    {"number": "R02", "recommendation": "That camera enforcement vehicles are deployed at the ten schools with the most "
+     "complaints.", "responsibility": "Cabinet Member for Transport", "target": "Q2 2018/19",
+     "assessment": "3 – Not Achieved (Progress Made)",
+     "evidence": "Two vehicles have been procured and are being tested. Anticipated completion date: December 2019."},
+    {"number": "R03", "recommendation": "That the parking policy is published on the Council's website.",
+     "responsibility": "Cabinet Member for Transport supported by the Communications Team",
+     "target": "Summer 2018", "assessment": "1 – Achieved (Fully)", "evidence": "Published in July 2018."},
+]
+# What the fields of RECS normalise to (docs/normalisation.md).
+RECS_TRUTH = [
+    {"rec_id": "R01", "category_code": 2, "target_dates": ["2018-03-31"], "lead": "Cabinet Member for Transport",
+     "partners": ["Head of Highways"], "anticipated": None},
+    {"rec_id": "R02", "category_code": 3, "target_dates": ["2018-09-30"], "lead": "Cabinet Member for Transport",
+     "partners": [], "anticipated": "2019-12-31"},
+    {"rec_id": "R03", "category_code": 1, "target_dates": ["2018-08-31"], "lead": "Cabinet Member for Transport",
+     "partners": ["Communications Team"], "anticipated": None},
+]
+
+
+def long_recs(n: int, sentences: int = 12) -> list[dict]:
+    """RECS with evidence long enough that records run over page breaks."""
+    out = []
+    for k in range(n):
+        rec = dict(RECS[k % len(RECS)])
+        rec["number"] = f"R{k + 1:02d}"
+        rec["evidence"] = " ".join(f"Sentence {j} of the update on recommendation {k + 1} describes the work done."
+                                   for j in range(sentences)) + " " + RECS[k % len(RECS)]["evidence"]
+        out.append(rec)
+    return out
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def check(recs, truth: list[dict], source: list[dict]) -> None:
+    """Assert extracted records equal the truth (RECS_TRUTH-like) of the records drawn from `source`."""
+    assert [r.rec_id for r in recs] == [t["rec_id"] for t in truth]
+    for r, t, s in zip(recs, truth, source):
+        assert r.category_code == t["category_code"], r.rec_id
+        assert [d.isoformat() for d in r.target_dates] == t["target_dates"], r.rec_id
+        assert r.responsible_lead == t["lead"] and list(r.responsible_partners) == t["partners"], r.rec_id
+        assert (r.anticipated_date.isoformat() if r.anticipated_date else None) == t["anticipated"], r.rec_id
+        assert squash(r.recommendation) == squash(s["recommendation"]), r.rec_id
+        assert squash(r.evidence) == squash(s["evidence"]), r.rec_id
+        assert r.warnings == (), (r.rec_id, r.warnings)

@@ -1,0 +1,42 @@
+"""The key/value layout: one two-column table per recommendation, on generated reports
+and on the public boxed reports."""
+
+import pytest
+
+from conftest import PDFS
+from pdfgen import RECS, RECS_TRUTH, check, keyvalue_report, long_recs
+from pipeline.extract import extract_file
+
+BIRMINGHAM = {"recommendation": "Recommendation", "responsibility": "Responsibility",
+              "target": "Target date for completion", "assessment": "Cabinet Member's assessment",
+              "evidence": "Evidence of progress"}
+OTHER = {"recommendation": "Rec.", "responsibility": "Lead Officer", "target": "Timescale",
+         "assessment": "Executive Assessment of Progress", "evidence": "Progress Update"}
+
+
+@pytest.mark.parametrize("labels,label_width", [(BIRMINGHAM, 120), (BIRMINGHAM, 70), (OTHER, 90), (OTHER, 60)])
+def test_keyvalue_labels_wrapped_and_broken(tmp_path, rules, labels, label_width):
+    pdf = keyvalue_report(tmp_path / "kv.pdf", labels, (label_width, 480 - label_width), RECS)
+    x = extract_file(pdf, rules)
+    assert x.status == "parsed", x.message
+    check(x.recommendations, RECS_TRUTH, RECS)
+    assert {r.layout for r in x.recommendations} == {"keyvalue"}
+
+
+def test_keyvalue_values_over_page_breaks(tmp_path, rules):
+    recs = long_recs(5, sentences=30)
+    pdf = keyvalue_report(tmp_path / "kv.pdf", BIRMINGHAM, (110, 370), recs, space_before=300)
+    got = extract_file(pdf, rules).recommendations
+    check(got, [dict(RECS_TRUTH[k % 3], rec_id=f"R{k + 1:02d}") for k in range(5)], recs)
+    assert sum(r.page_last > r.page_first for r in got) >= 2
+
+
+def test_public_boxed_report(rules):
+    pdf = next(p for p in PDFS if p.name == "bham-2016-09-third-sector--boxed.pdf")
+    x = extract_file(pdf, rules)
+    assert [r.rec_id for r in x.recommendations] == ["R01", "R02", "R03", "R04", "R05"]
+    r01 = x.recommendations[0]
+    assert r01.layout == "keyvalue" and r01.category_code == 1 and r01.completed_date.isoformat() == "2016-01-31"
+    assert r01.responsible_partners == ("Third Sector Assembly",)
+    assert r01.evidence.endswith("to ensure there is no duplication.") and r01.page_last == 4
+    assert x.report.title == "Council Commissioning and Third Sector Organisations"
