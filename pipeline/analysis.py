@@ -25,6 +25,8 @@ GROUPS = {"year": "year", "municipal-year": "municipal_year", "financial-year": 
 # First month of each kind of council year: municipal May-April, financial April-March.
 YEAR_START = {"municipal": 5, "financial": 4}
 ACHIEVED = ("achieved", "achieved_late")
+# Outcomes with a column of their own in `stats`; any other (none read, withdrawn) is `uncategorised`.
+COUNTED = (*ACHIEVED, "not_achieved", "in_progress")
 
 
 def normalise_title(text: object) -> str:
@@ -100,6 +102,25 @@ def connect(data: str | Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def needs_a_look(data: str | Path) -> pd.DataFrame:
+    """One row per self-check warning of a record, and one per file whose status is not
+    `parsed`: source_file, status, message, rec_id, page, warning."""
+    con = connect(data)
+    has_warnings = "warnings" in {r[0] for r in con.execute("describe recommendations").fetchall()}
+    warned = ("select report_id, rec_id, page_first, unnest(warnings) as warning, unnest(range(len(warnings))) as k "
+              "from recommendations where len(warnings) > 0") if has_warnings else \
+        ("select null::varchar report_id, null::varchar rec_id, null::smallint page_first, null::varchar warning, "
+         "0 as k where false")
+    return con.execute(f"""
+        with w as ({warned})
+        select f.source_file, f.status, f.message, coalesce(w.rec_id, '') as rec_id, w.page_first as page,
+               coalesce(w.warning, '') as warning
+        from files f left join w on w.report_id = f.sha256 and f.status = 'parsed'
+        where f.status <> 'parsed' or w.warning is not null
+        order by f.source_file, w.page_first, w.rec_id, w.k
+    """).df()
+
+
 def _int(v: Any) -> int | None:
     return None if v is None or pd.isna(v) else int(v)
 
@@ -166,6 +187,8 @@ def _counts(g: pd.DataFrame, by: str, group: object) -> dict:
         by: group, "recommendations": len(g), "achieved": len(ach), "achieved_late": late,
         "not_achieved": int((outcome == "not_achieved").sum()),
         "in_progress": int((outcome == "in_progress").sum()),
+        # No category read (or an outcome no statistic names): counted, never dropped.
+        "uncategorised": int((~outcome.isin(COUNTED)).sum()),
         "share_late_of_achieved": round(late / len(with_late), 3) if len(with_late) else None,
         "median_rounds_to_achievement": float(rounds.median()) if len(rounds) else None,
     }
@@ -176,10 +199,10 @@ def stats(hist: pd.DataFrame, by: str = "year") -> pd.DataFrame:
     latest assessment (the last tracking round that reported it)."""
     if by not in GROUPS:
         raise ValueError(f"unknown grouping {by!r}; choose from {', '.join(GROUPS)}")
-    cols = ["recommendations", "achieved", "achieved_late", "not_achieved", "in_progress",
+    cols = ["recommendations", "achieved", "achieved_late", "not_achieved", "in_progress", "uncategorised",
             "share_late_of_achieved", "median_rounds_to_achievement"]
     if hist.empty:  # nothing tracked (yet, or in this period): one "All" row of zeros
-        zero = {by: "All", **dict.fromkeys(cols[:5], 0), cols[5]: None, cols[6]: None}
+        zero = {by: "All", **dict.fromkeys(cols[:6], 0), cols[6]: None, cols[7]: None}
         return pd.DataFrame([zero], columns=[by, *cols])
     h = hist.copy()
     h["year"] = pd.to_datetime(h["last_report_date"]).dt.year.astype("Int64").astype(str)

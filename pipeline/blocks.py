@@ -18,6 +18,7 @@ Documents with no such table are read as key/value tables (`keyvalue.py`).
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 from dataclasses import dataclass, field
 
@@ -93,7 +94,7 @@ class _Open:
     def close(self) -> RecBlock:
         rules = {c.field: c.rule_id for c in self.columns}
         cells = tuple(
-            Cell(f, rejoin_broken_words(lines),
+            Cell(f, tuple(lines),
                  self.evidence_rule if f == "evidence" and self.evidence_rule else rules.get(f, "col.unmatched"))
             for f, lines in self.cells.items()
             if f != "other"
@@ -109,7 +110,18 @@ def find_blocks(pages: tuple[Page, ...] | list[Page], rules: Rules) -> list[RecB
     content = page_lines(pages, rules, protect=finder.header_lines)
     sizes = [ln.size for lines in content for ln in lines]
     body_size = statistics.median(sizes) if sizes else 10.0
-    return _table_blocks(content, finder, body_size) or keyvalue_blocks(content, rules, body_size)
+    blocks = _table_blocks(content, finder, body_size) or keyvalue_blocks(content, rules, body_size)
+    return _whole_words(blocks)
+
+
+def _whole_words(blocks: list[RecBlock]) -> list[RecBlock]:
+    """The blocks with words broken mid-word by narrow columns re-joined in every cell."""
+    right: dict[str, float] = {}
+    for b in blocks:
+        for c in b.cells:
+            right[c.field] = max(right.get(c.field, 0.0), *(ln.x1 for ln in c.lines))
+    return [dataclasses.replace(b, cells=tuple(dataclasses.replace(c, lines=rejoin_broken_words(c.lines, right[c.field]))
+                                               for c in b.cells)) for b in blocks]
 
 
 def _table_blocks(content: list[list[Line]], finder: TableFinder, body_size: float) -> list[RecBlock]:

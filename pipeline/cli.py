@@ -55,16 +55,18 @@ def cli() -> None:
               help="Parse every page of long documents (default: screen agenda packs and parse the report pages only).")
 @click.option("--dask-scheduler", default=None, metavar="ADDRESS",
               help="Parse on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (needs the `dask` extra).")
+@click.option("--strict", is_flag=True, help="Exit 1 when any record carries a self-check warning (see `scrutiny check`).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @rules_option
 def ingest(paths: tuple[str, ...], out: str, force: bool, scheme: str | None, workers: int | None,
-           timeout: float, all_pages: bool, dask_scheduler: str | None,
+           timeout: float, all_pages: bool, dask_scheduler: str | None, strict: bool,
            quiet: bool, as_json: bool, rules_dir: str | None) -> None:
     """Ingest PDFs (files or folders, searched recursively) into Parquet under OUT.
 
     Files already ingested (same sha256) are skipped; --force re-parses them.
-    Every file gets a row in OUT/files with its status and reason.
+    Every file gets a row in OUT/files with its status and reason; every record
+    lists what the pipeline is unsure of in `warnings` (`scrutiny check` lists them).
 
     Example:
 
@@ -116,15 +118,19 @@ def ingest(paths: tuple[str, ...], out: str, force: bool, scheme: str | None, wo
             "statuses": dict(summary.statuses), "recommendations": summary.recommendations,
             "failed": [{"file": f, "status": s, "message": m} for f, s, m in summary.failed],
             "history": n_history,
+            "need_a_look": {"files": summary.flagged_files, "records": summary.flagged_records},
         }, indent=1))
     else:
         counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.statuses.items())) or "nothing new"
         click.echo(f"{out}: {sum(summary.statuses.values())} file(s) ingested ({counts}); "
                    f"{summary.recommendations} recommendation(s); {summary.skipped} already done; "
                    f"history {n_history} recommendation(s)")
+        if summary.flagged_records:
+            click.echo(f"  {summary.flagged_files} file(s) and {summary.flagged_records} record(s) need a look: "
+                       f"scrutiny check --data {out}")
         for f, s, m in summary.failed:
             click.echo(f"  {s}: {f}: {m}")
-    sys.exit(0 if summary.ok else 1)
+    sys.exit(0 if summary.ok and not (strict and summary.flagged_records) else 1)
 
 
 FORMATS = click.Choice(["table", "csv", "json", "markdown"])
@@ -228,6 +234,38 @@ def query(sql: str, fmt: str, data: str) -> None:
     except duckdb.Error as exc:
         raise click.UsageError(f"query failed: {str(exc).splitlines()[0]}") from exc
     _emit(df, fmt)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@data_option
+def check(fmt: str, data: str) -> None:
+    """List what needs a look: files whose status is not `parsed`, and records with
+    self-check warnings (a column not found, a field left empty, a label unmatched, a
+    record that looks cut), one line per warning.
+
+    Example:
+
+        scrutiny check --data data/processed --format csv > to-review.csv
+    """
+    from .analysis import needs_a_look
+
+    if not Path(data).is_dir():
+        raise click.UsageError(f"no datasets under {data}: run `scrutiny ingest` first")
+    df = needs_a_look(data)
+    if fmt == "json":
+        files: dict[str, dict] = {}
+        for row in df.to_dict("records"):
+            f = files.setdefault(row["source_file"], {"source_file": row["source_file"], "status": row["status"],
+                                                      "message": row["message"], "records": {}})
+            if row["rec_id"]:
+                f["records"].setdefault(row["rec_id"], {"rec_id": row["rec_id"], "page": row["page"], "warnings": []})
+                f["records"][row["rec_id"]]["warnings"].append(row["warning"])
+        click.echo(json.dumps([{**f, "records": list(f["records"].values())} for f in files.values()], indent=1, default=str))
+    elif df.empty:
+        click.echo("nothing needs a look", err=True)
+    else:
+        _emit(df, fmt)
 
 
 @cli.group(context_settings=CONTEXT)

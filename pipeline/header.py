@@ -14,7 +14,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from .layout import split_segments
+from .layout import split_segments, word_space
 from .models import Column, Line
 from .rules import ColumnRule, Rules
 from .settings import Settings
@@ -200,9 +200,10 @@ class HeaderFinder:
     def _close(self, above: Line, below: Line) -> bool:
         return below.page == above.page and 0 <= below.top - above.bottom <= self.settings.header_line_gap * below.size
 
-    def header_at(self, lines: list[Line], i: int) -> Header | None:
+    def header_at(self, lines: list[Line], i: int, space: float = 0.3) -> Header | None:
         """The header row whose first full line is lines[i] (it may begin up to
-        `max_header_lines - 1` lines above, where taller cells start), or None."""
+        `max_header_lines - 1` lines above, where taller cells start), or None.
+        `space` is the page's word space (`layout.word_space`)."""
         first = lines[i]
         # Cheap rejection of body lines: a header names at least min_columns columns.
         if sum(self.vocab.is_strong(w.text) for w in first.words) < self.rules.columns.min_columns:
@@ -216,7 +217,7 @@ class HeaderFinder:
         while end < len(lines) and end - start < limit and self._close(lines[end - 1], lines[end]) \
                 and self._headerish(first, lines[end]):
             end += 1
-        band = _split_at_cell_edges([[p for s in split_segments(ln, self.settings.cell_gap)
+        band = _split_at_cell_edges([[p for s in split_segments(ln, self.settings.cell_gap * space)
                                       for p in self.vocab.split_joined(s)] for ln in lines[start:end]],
                                     self.settings.align_tol)
         columns: list[Column] = []
@@ -241,9 +242,10 @@ class HeaderFinder:
     def headers(self, lines: list[Line]) -> list[Header]:
         """Every header row among `lines` (one page), top to bottom, not overlapping."""
         found: list[Header] = []
+        space = word_space(lines)
         i = 0
         while i < len(lines):
-            h = self.header_at(lines, i)
+            h = self.header_at(lines, i, space)
             if h is not None and (not found or h.start >= found[-1].start + found[-1].n_lines):
                 found.append(h)
                 i = h.start + h.n_lines

@@ -49,6 +49,8 @@ class IngestSummary:
     skipped: int = 0
     failed: list[tuple[str, str, str]] = field(default_factory=list)
     history: int = 0
+    flagged_files: int = 0  # parsed files with a record that carries a self-check warning
+    flagged_records: int = 0
 
     @property
     def ok(self) -> bool:
@@ -57,6 +59,9 @@ class IngestSummary:
     def add(self, x: Extraction) -> None:
         self.statuses[x.status] += 1
         self.recommendations += len(x.recommendations)
+        flagged = sum(bool(r.warnings) for r in x.recommendations)
+        self.flagged_records += flagged
+        self.flagged_files += bool(flagged)
         if x.status not in READ_OK:
             self.failed.append((x.source_file, x.status, x.message))
 

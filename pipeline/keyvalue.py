@@ -21,8 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .header import ColumnVocabulary, norm
-from .layout import section_end, split_segments
-from .models import Cell, Line, RecBlock, rejoin_broken_words
+from .layout import section_end, split_segments, word_space
+from .models import Cell, Line, RecBlock
 from .rules import Rules
 
 LAYOUT = "keyvalue"
@@ -60,7 +60,7 @@ class _Record:
         header = "+".join(dict.fromkeys(r.rule_id for r in self.rows if r.fld != "other"))
         columns = frozenset(r.fld for r in self.rows) - {"other"}
         return RecBlock(self.label, self.label_rule, LAYOUT,
-                        tuple(Cell(f, rejoin_broken_words(lines), rule_ids[f]) for f, lines in cells.items()), header, columns)
+                        tuple(Cell(f, tuple(lines), rule_ids[f]) for f, lines in cells.items()), header, columns)
 
 
 class KeyValueFinder:
@@ -161,6 +161,7 @@ class KeyValueFinder:
             rec = None
 
         for lines in content:
+            space = word_space(lines)
             for k, ln in enumerate(lines):
                 if section_end(ln, body_size, self.rules):
                     close()
@@ -182,7 +183,7 @@ class KeyValueFinder:
                     continue
                 label, value = self._split(ln, rec.value_x0)
                 if label is not None and value is not None and \
-                        value.x0 - label.x1 < self.settings.cell_gap * ln.size:
+                        value.x0 - label.x1 < self.settings.cell_gap * space * ln.size:
                     close()  # running text across both columns: the table has ended
                     continue
                 if label is not None:

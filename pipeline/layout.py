@@ -8,6 +8,7 @@ page numbers dropped, so that no field ever contains them.
 from __future__ import annotations
 
 import re
+import statistics
 from collections import Counter
 from collections.abc import Callable
 
@@ -63,8 +64,16 @@ def page_lines(
     return out
 
 
+def word_space(lines: list[Line]) -> float:
+    """The usual space between two words on these lines, as a share of the font size
+    (about 0.28 in Helvetica or Arial, 0.25 in Times, 0.6 in Courier); 0.3 when unknown."""
+    gaps = [(w.x0 - prev.x1) / w.size for ln in lines for prev, w in zip(ln.words, ln.words[1:])
+            if w.size and 0 < w.x0 - prev.x1 < 0.8 * w.size]
+    return statistics.median(gaps) if gaps else 0.3
+
+
 def split_segments(line: Line, gap_factor: float = 0.9) -> list[Line]:
-    """Split a line where the space between two words is wider than a word space."""
+    """Split a line where the space between two words is wider than `gap_factor` font sizes."""
     segs: list[list[Word]] = [[line.words[0]]]
     for prev, w in zip(line.words, line.words[1:]):
         if w.x0 - prev.x1 > gap_factor * max(w.size, prev.size):

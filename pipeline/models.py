@@ -201,18 +201,18 @@ class Cell:
         return join_lines([ln.text for ln in self.lines])
 
 
-def rejoin_broken_words(lines: tuple[Line, ...] | list[Line]) -> tuple[Line, ...]:
+def rejoin_broken_words(lines: tuple[Line, ...] | list[Line], right: float) -> tuple[Line, ...]:
     """The lines of one cell with words that a narrow column broke mid-word made whole.
 
     A word processor breaks a word only when it is wider than the cell: the first piece
-    stands alone on its line and fills the cell ("Communicat" / "ions Team").  Such a
-    piece is joined to the first word of the next line when that starts in lower case
+    stands alone on its line and fills the cell up to the column's right extent `right`
+    (the widest line of the column in the whole table), "Communicat" / "ions Team".  Such
+    a piece is joined to the first word of the next line when that starts in lower case
     and neither is a common English word (a word wrapped whole, "consultation" / "with the",
     leaves two such words).
     """
     if len(lines) < 2:
         return tuple(lines)
-    right = max(ln.x1 for ln in lines)
     out: list[Line] = []
     carry: Word | None = None
     for k, ln in enumerate(lines):

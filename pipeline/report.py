@@ -59,7 +59,7 @@ def _headline(h: pd.DataFrame) -> dict[str, object]:
     return {
         "recommendations": int(row["recommendations"]), "achieved": int(row["achieved"]),
         "achieved_late": int(row["achieved_late"]), "not_achieved": int(row["not_achieved"]),
-        "in_progress": int(row["in_progress"]),
+        "in_progress": int(row["in_progress"]), "uncategorised": int(row["uncategorised"]),
         "share_late_of_achieved": row["share_late_of_achieved"],
         "median_rounds_to_achievement": row["median_rounds_to_achievement"],
         "reviews": int(h[["council", "review_key"]].drop_duplicates().shape[0]) if len(h) else 0,
@@ -88,7 +88,8 @@ def _categories(h: pd.DataFrame) -> pd.DataFrame:
     """Counts of each latest category per committee (rows) and category (columns)."""
     if h.empty:
         return pd.DataFrame()
-    label = h["latest_category"].astype("Int64").astype(str) + " – " + h["latest_label"].fillna("?")
+    label = (h["latest_category"].astype("Int64").astype(str) + " – " + h["latest_label"].fillna("?")).where(
+        h["latest_category"].notna(), "Uncategorised")
     t = pd.crosstab(h["committee"].fillna("(unknown)"), label)
     code = lambda c: int(s) if (s := str(c).split(" – ")[0]).isdigit() else 999  # noqa: E731
     return t[sorted(t.columns, key=lambda c: (code(c), str(c)))]
@@ -146,7 +147,8 @@ def draw_charts(report: AnnualReport) -> dict[str, str]:
             for col, colour, name in (("achieved", OUTCOME_COLOURS["achieved"], "Achieved"),
                                       ("achieved_late", "#5aae61", "Achieved late"),
                                       ("not_achieved", OUTCOME_COLOURS["not_achieved"], "Not achieved"),
-                                      ("in_progress", OUTCOME_COLOURS["in_progress"], "In progress")):
+                                      ("in_progress", OUTCOME_COLOURS["in_progress"], "In progress"),
+                                      ("uncategorised", OUTCOME_COLOURS[None], "Uncategorised")):
                 ax.plot(x, t[col], marker="o", color=colour, label=name)
             ax.set_xticks(list(x), list(t["year"]))
             ax.set_ylabel("Recommendations")
@@ -176,7 +178,7 @@ def draw_charts(report: AnnualReport) -> dict[str, str]:
 
 HEADLINE = (("recommendations", "Recommendations assessed"), ("achieved", "Achieved"),
             ("achieved_late", "Achieved late"), ("share_late_of_achieved", "Share achieved late"),
-            ("not_achieved", "Not achieved"), ("in_progress", "In progress"),
+            ("not_achieved", "Not achieved"), ("in_progress", "In progress"), ("uncategorised", "Uncategorised"),
             ("median_rounds_to_achievement", "Median rounds to achievement"), ("reviews", "Reviews"))
 
 

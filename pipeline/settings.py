@@ -18,8 +18,9 @@ class Settings(BaseModel):
     edge_tol: float = Field(default=2.5, ge=0, description="points a word may start left of its column's edge")
     align_tol: float = Field(default=3.5, ge=0, description="points between a record's first words and the column edges")
     segment_gap: float = Field(default=0.9, gt=0, description="a gap wider than this many font sizes splits a line into cells")
-    cell_gap: float = Field(default=0.5, gt=0, description="two cells of a row are at least this many font sizes apart, "
-                            "closer than `segment_gap` (a word broken mid-word fills its cell, leaving only the cell padding)")
+    cell_gap: float = Field(default=1.5, gt=1, description="two cells of a row are more than this many word spaces apart "
+                            "(the page's usual space between words): closer than `segment_gap` where a word broken "
+                            "mid-word fills its cell, leaving only the cell padding")
     header_line_gap: float = Field(default=0.35, ge=0, description="lines of one header cell are at most this many font sizes apart")
     max_header_lines: int = Field(default=8, ge=1, le=8, description="lines a header cell may take (narrow columns wrap)")
     label_line_gap: float = Field(default=0.35, ge=0, description="key/value layout: lines of one label cell are at most this many font sizes apart")

@@ -78,7 +78,7 @@ def test_query_and_stats_commands(public_out):
     r = runner.invoke(cli, ["query", "select count(*) as n from recommendations", "--data", str(public_out), "--format", "csv"])
     assert r.exit_code == 0 and r.output.splitlines() == ["n", str(N_RECS)]
     r = runner.invoke(cli, ["stats", "--by", "council", "--data", str(public_out), "--format", "csv"])
-    assert r.exit_code == 0 and "Stockton-on-Tees Borough Council,7,4,0,1,2,,1.5" in r.output
+    assert r.exit_code == 0 and "Stockton-on-Tees Borough Council,7,4,0,1,2,0,,1.5" in r.output
     assert runner.invoke(cli, ["query", "select nope", "--data", str(public_out)]).exit_code == 2
 
 
@@ -103,3 +103,42 @@ def test_views_exist_before_any_tracking_report(tmp_path, rules):
     assert r.output.splitlines() == ["n", "3"]
     r = runner.invoke(cli, ["query", "select 1", "--data", str(tmp_path / "missing")])
     assert r.exit_code == 2 and "no datasets" in r.output
+
+
+def test_missing_values_never_crash_and_count_as_uncategorised(tmp_path, rules):
+    """Bug: one record with an empty Responsibility cell crashed the history rebuild,
+    `stats` and `report` ('float' object has no attribute 'replace'). A record without a
+    category counts as uncategorised everywhere, never dropped."""
+    import datetime as dt
+    import json
+
+    from pipeline.extract import Extraction
+    from pipeline.models import Recommendation, Report
+    from pipeline.write import Writer
+
+    def rec(rec_id, code, lead):
+        return Recommendation(
+            rec_id=rec_id, rec_number=int(rec_id[1:]), recommendation="That the council acts.", sub_items=(),
+            responsibility=lead or "", responsible_lead=lead, responsible_partners=(), target_text="", target_date=None,
+            target_dates=(), completed_date=None, assessment_text=str(code or ""), category_code=code,
+            category_label="Achieved (Fully)" if code else None, category_outcome="achieved" if code else None,
+            evidence="", anticipated_date=None, page_first=2, page_last=2, layout="tracker",
+            warnings=() if code else ("no_category", "no_responsibility"))
+
+    report = Report("Birmingham City Council", "Scrutiny Committee", dt.date(2017, 1, 25), "Road Safety", None, None,
+                    None, None, None, "birmingham", "scheme.detect.appendix")
+    x = Extraction("r.pdf", "ab" * 32, 100, 3, "parsed", "2 recommendation(s)", 0.1,
+                   dt.datetime(2017, 2, 1, tzinfo=dt.timezone.utc), report, (rec("R1", 1, "Cabinet Member"), rec("R2", None, None)))
+    Writer(tmp_path).write(x)
+    from pipeline.ingest import rebuild_history
+
+    assert rebuild_history(tmp_path, rules) == 2
+    table = stats(history(tmp_path, rules), "year").set_index("year")
+    assert table.loc["All", "recommendations"] == 2 and table.loc["All", "uncategorised"] == 1
+    runner = CliRunner()
+    r = runner.invoke(cli, ["stats", "--data", str(tmp_path), "--format", "json"])
+    assert r.exit_code == 0 and json.loads(r.output)[-1]["uncategorised"] == 1
+    r = runner.invoke(cli, ["report", "--data", str(tmp_path), "--out", str(tmp_path / "r.html")])
+    assert r.exit_code == 0, r.output
+    html = (tmp_path / "r.html").read_text()
+    assert 'data-key="uncategorised"><span class="value">1</span>' in html and "Uncategorised" in html

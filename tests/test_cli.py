@@ -9,7 +9,7 @@ from conftest import PDFS
 from pipeline.cli import cli
 
 
-@pytest.mark.parametrize("cmd", [["ingest"], ["rules", "check"], ["inspect"], ["stats"], ["query"], ["report"]])
+@pytest.mark.parametrize("cmd", [["ingest"], ["rules", "check"], ["inspect"], ["check"], ["stats"], ["query"], ["report"]])
 def test_help_has_example(cmd):
     r = CliRunner().invoke(cli, [*cmd, "-h"])
     assert r.exit_code == 0 and "Example:" in r.output

@@ -123,3 +123,13 @@ def test_dates_in_truth_are_iso():
     for t in RECS_TRUTH:
         for d in t["target_dates"]:
             dt.date.fromisoformat(d)
+
+
+@pytest.mark.parametrize("font,size", [("Times-Roman", 11), ("Courier", 9), ("Helvetica", 8)])
+def test_header_quirks_in_other_typesettings(tmp_path, rules, font, size):
+    headers = ["Ref.", "Recommendation", "Lead Responsibility", "Target Date For Completion",
+               "Cabinet Member's Assessment of Progress", "Evidence of Progress / Update", "Next steps"]
+    pdf = table_report(tmp_path / "r.pdf", headers, [36, 150, 70, 56, 56, 130, 40], RECS, fields=[*FIELDS6, ""],
+                       font=font, size=size)
+    x = extract_file(pdf, rules)
+    check(x.recommendations, RECS_TRUTH, RECS)

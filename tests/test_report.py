@@ -146,4 +146,4 @@ def test_empty_period_and_empty_archive(public_out, rules, tmp_path):
     res = CliRunner().invoke(cli, ["report", "--data", str(tmp_path / "foreign"), "--out", str(tmp_path / "r.html")])
     assert res.exit_code == 0 and "0 recommendation(s)" in res.output
     res = CliRunner().invoke(cli, ["stats", "--data", str(tmp_path / "foreign"), "--format", "csv"])
-    assert res.exit_code == 0 and res.output.splitlines()[1] == "All,0,0,0,0,0,,"
+    assert res.exit_code == 0 and res.output.splitlines()[1] == "All,0,0,0,0,0,0,,"

@@ -1,0 +1,79 @@
+"""The self-check: every record says what the pipeline is unsure of; `scrutiny check`."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from pdfgen import RECS, table_report
+from pipeline.check import CODES
+from pipeline.cli import cli
+from pipeline.extract import extract_file
+
+HEADERS = ["No.", "Recommendation", "Responsibility", "Target Date", "Assessment", "Evidence of Progress"]
+WIDTHS = [34, 160, 80, 60, 70, 110]
+FIELDS = ["number", "recommendation", "responsibility", "target", "assessment", "evidence"]
+
+
+def doubtful_recs():
+    recs = [dict(r) for r in RECS]
+    recs[0].update(responsibility="", assessment="9 – Parked")  # empty cell; no such category
+    recs[1].update(target="when funding allows", evidence="Two vehicles have been procured.")  # no date; no anticipated date
+    return recs
+
+
+def test_warnings_name_each_doubt(tmp_path, rules):
+    x = extract_file(table_report(tmp_path / "r.pdf", HEADERS, WIDTHS, doubtful_recs(), fields=FIELDS), rules)
+    got = {r.rec_id: r.warnings for r in x.recommendations}
+    assert got == {"R01": ("no_responsibility", "unmatched_assessment: 9 – Parked"),
+                   "R02": ("unparsed_target: when funding allows", "no_anticipated_date"), "R03": ()}
+    assert x.n_warnings == 4
+    assert all(w.split(":")[0] in CODES for ws in got.values() for w in ws)
+
+
+def test_record_label_not_recognised_runs_into_the_one_above(tmp_path, rules):
+    recs = [dict(r) for r in RECS]
+    recs[2]["number"] = "R 3a"  # a label the rules do not know: its cells run into R02
+    x = extract_file(table_report(tmp_path / "r.pdf", HEADERS, WIDTHS, recs, fields=FIELDS), rules)
+    assert [r.rec_id for r in x.recommendations] == ["R01", "R02"]
+    assert "runs_into_next: R 3a" in x.recommendations[1].warnings
+
+
+def test_missing_column_and_anticipated_date(tmp_path, rules):
+    recs = [dict(r) for r in RECS]
+    recs[1]["evidence"] = "Two vehicles have been procured."  # category 3 asks for an anticipated date
+    pdf = table_report(tmp_path / "r.pdf", [h for h in HEADERS if h != "Responsibility"], [34, 200, 70, 80, 150],
+                       recs, fields=[f for f in FIELDS if f != "responsibility"])
+    x = extract_file(pdf, rules)
+    assert all("column_missing: responsibility" in r.warnings for r in x.recommendations)
+    assert "no_anticipated_date" in x.recommendations[1].warnings
+
+
+def test_no_warning_on_clean_records(tmp_path, rules):
+    x = extract_file(table_report(tmp_path / "r.pdf", HEADERS, WIDTHS, RECS, fields=FIELDS), rules)
+    assert x.n_warnings == 0 and "warnings" not in x.message
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "json"])
+def test_ingest_summary_strict_and_check_command(tmp_path, fmt):
+    (tmp_path / "in").mkdir()
+    table_report(tmp_path / "in" / "doubtful.pdf", HEADERS, WIDTHS, doubtful_recs(), fields=FIELDS)
+    table_report(tmp_path / "in" / "clean.pdf", HEADERS, WIDTHS, RECS, fields=FIELDS)
+    (tmp_path / "in" / "empty.pdf").write_bytes(b"")
+    out = tmp_path / "out"
+    runner = CliRunner()
+    r = runner.invoke(cli, ["ingest", str(tmp_path / "in"), "--out", str(out), "--quiet", "--workers", "1"])
+    assert r.exit_code == 0, r.output
+    assert "1 file(s) and 2 record(s) need a look: scrutiny check" in r.output
+    r = runner.invoke(cli, ["ingest", str(tmp_path / "in"), "--out", str(out), "--quiet", "--force", "--strict"])
+    assert r.exit_code == 1
+    r = runner.invoke(cli, ["check", "--data", str(out), "--format", fmt])
+    assert r.exit_code == 0, r.output
+    if fmt == "json":
+        files = {f["source_file"].split("/")[-1]: f for f in json.loads(r.output)}
+        assert set(files) == {"doubtful.pdf", "empty.pdf"} and files["empty.pdf"]["status"] == "empty"
+        recs = {x["rec_id"]: x["warnings"] for x in files["doubtful.pdf"]["records"]}
+        assert recs["R01"] == ["no_responsibility", "unmatched_assessment: 9 – Parked"]
+    else:
+        assert "clean.pdf" not in r.output and "empty.pdf" in r.output
+        assert "unmatched_assessment: 9 – Parked" in r.output and "no_responsibility" in r.output
