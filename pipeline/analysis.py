@@ -111,7 +111,7 @@ def needs_a_look(data: str | Path) -> pd.DataFrame:
               "from recommendations where len(warnings) > 0") if has_warnings else \
         ("select null::varchar report_id, null::varchar rec_id, null::smallint page_first, null::varchar warning, "
          "0 as k where false")
-    return con.execute(f"""
+    df = con.execute(f"""
         with w as ({warned})
         select f.source_file, f.status, f.message, coalesce(w.rec_id, '') as rec_id, w.page_first as page,
                coalesce(w.warning, '') as warning
@@ -119,6 +119,8 @@ def needs_a_look(data: str | Path) -> pd.DataFrame:
         where f.status <> 'parsed' or w.warning is not null
         order by f.source_file, w.page_first, w.rec_id, w.k
     """).df()
+    df["page"] = df["page"].astype("object").where(df["page"].notna(), None)  # a file's own row has no page
+    return df
 
 
 def _int(v: Any) -> int | None:

@@ -3,11 +3,14 @@
 Takes the blocks and the normalised records of one document and returns the records
 with `warnings`, each `code: detail`.  The codes (stable; `scrutiny check` lists them):
 
-- `unknown_scheme`: no category scheme could be decided, so no category codes;
+- `unknown_scheme`: no category scheme could be decided, so no category labels;
+- `scheme_unconfirmed: <id>`: the scheme is the council's default, and neither an
+  appendix nor a printed label confirms it;
 - `column_missing: <field>`: the table has no column (or label) for a field;
 - `no_recommendation_text`, `no_responsibility`, `no_target`, `no_category`,
   `no_evidence`: the column exists but the record's cell is empty;
-- `unmatched_assessment: <text>`: the assessment names no category of the scheme;
+- `unmatched_assessment: <text>`: the assessment names no category of the scheme, or its
+  printed label names another category than its printed code;
 - `unparsed_target: <text>`: the target cell holds no date and no "no date" wording;
 - `no_anticipated_date`: the category asks for an anticipated date and none is given;
 - `runs_into_next: <text>`: text in the number column after the record's label (the
@@ -24,13 +27,14 @@ import re
 import statistics
 from collections import Counter
 
+from .fields import match_label
 from .models import RecBlock, Recommendation
 from .rules import Rules, Scheme
 
 # The fields a record needs, by the column that fills them, and the warning for an empty cell.
 EMPTY = {"recommendation": "no_recommendation_text", "responsibility": "no_responsibility",
          "target": "no_target", "assessment": "no_category", "evidence": "no_evidence"}
-CODES = ("unknown_scheme", "column_missing", *EMPTY.values(), "unmatched_assessment", "unparsed_target",
+CODES = ("unknown_scheme", "scheme_unconfirmed", "column_missing", *EMPTY.values(), "unmatched_assessment", "unparsed_target",
          "no_anticipated_date", "runs_into_next", "repeated_label", "long_cell")
 
 
@@ -60,8 +64,12 @@ def record_warnings(block: RecBlock, rec: Recommendation, scheme: Scheme | None,
         elif not _cell_text(block, name):
             out.append(code)
     assessment = _cell_text(block, "assessment")
-    if assessment and scheme is not None and rec.category_label is None:
-        out.append(f"unmatched_assessment: {_short(assessment)}")
+    if assessment and scheme is not None:
+        named = match_label(assessment, scheme)
+        # No category for the code, or a printed label naming another category than the
+        # printed code ("2 – On Track" read with a scheme whose 2 is "Achieved (Late)").
+        if rec.category_label is None or (re.search(r"[^\W\d_]{3}", assessment) and (named is None or named[0] != rec.category_code)):
+            out.append(f"unmatched_assessment: {_short(assessment)}")
     target = _cell_text(block, "target")
     if target and not rec.target_dates and rec.completed_date is None and not _is_null(target, rules):
         out.append(f"unparsed_target: {_short(target)}")
@@ -75,8 +83,9 @@ def record_warnings(block: RecBlock, rec: Recommendation, scheme: Scheme | None,
 
 
 def check_records(blocks: list[RecBlock] | tuple[RecBlock, ...], recs: tuple[Recommendation, ...],
-                  scheme: Scheme | None, rules: Rules) -> tuple[Recommendation, ...]:
-    """Return `recs` (one per block, same order) with their warnings filled in."""
+                  scheme: Scheme | None, rules: Rules, scheme_confirmed: bool = True) -> tuple[Recommendation, ...]:
+    """Return `recs` (one per block, same order) with their warnings filled in;
+    `scheme_confirmed` False when only an assumption (the council's default) gave the scheme."""
     settings = rules.layout.settings
     ids = Counter(r.rec_id for r in recs)
     lengths = {name: [len(_cell_text(b, name)) for b in blocks] for name in EMPTY}
@@ -84,6 +93,8 @@ def check_records(blocks: list[RecBlock] | tuple[RecBlock, ...], recs: tuple[Rec
     out = []
     for k, (block, rec) in enumerate(zip(blocks, recs)):
         warnings = record_warnings(block, rec, scheme, rules)
+        if scheme is not None and not scheme_confirmed:
+            warnings.insert(0, f"scheme_unconfirmed: {scheme.id} (the council's default; nothing printed confirms it)")
         if ids[rec.rec_id] > 1:
             warnings.append(f"repeated_label: {rec.rec_id}")
         for name, median in medians.items():

@@ -22,7 +22,7 @@ from .normalise import recommendation, report
 from .prefilter import PageSelection, select_pages
 from .read import ReadError, file_sha256, page_texts, read_document
 from .rules import Rules, Scheme
-from .scheme import detect_scheme
+from .scheme import confirmed, detect_scheme
 
 
 @dataclass(frozen=True)
@@ -85,13 +85,17 @@ def extract_document(doc: Document, rules: Rules, scheme_id: str | None = None) 
     fields = cover_fields(doc.pages, rules, start=cover_start(doc.pages, rules, min(blocks[0].pages, default=0)))
     council = find_council(doc.pages, fields, rules)
     scheme: tuple[Scheme | None, str | None]
+    sure = True  # False: the scheme is the council's default and nothing printed confirms it
     if scheme_id:
         scheme = (rules.scheme(scheme_id), "scheme.override")
     else:
         assessments = [c.text for b in blocks if (c := b.cell("assessment")) is not None]
-        scheme = detect_scheme(document_text(doc), assessments, rules, council[1])
+        scheme = detect_scheme(text := document_text(doc), assessments, rules, council[1])
+        if scheme[0] is not None and (scheme[1] or "").startswith("scheme.council"):
+            sure = confirmed(scheme[0], text, assessments)
     rep = report(fields, council, scheme, rules)
-    recs = check_records(blocks, tuple(recommendation(b, scheme[0], rules) for b in blocks), scheme[0], rules)
+    recs = check_records(blocks, tuple(recommendation(b, scheme[0], rules) for b in blocks), scheme[0], rules,
+                         scheme_confirmed=sure)
     msg = f"{len(recs)} recommendation(s), scheme {rep.category_scheme or 'unknown'}"
     flagged = sum(bool(r.warnings) for r in recs)
     if flagged:

@@ -5,7 +5,9 @@ Decided, in order, by
 2. the assessment cells, when they print codes with labels (`assessments`);
 3. the council's default scheme (`council`, from `rules/cover.yaml`);
 4. the assessment labels alone (`labels`: "Achieved (Late)" names a Birmingham category).
-`None` when all of these fail; the records then say `unknown_scheme`.
+`None` when all of these fail; the records then say `unknown_scheme`.  A scheme taken
+from the council's default that nothing printed confirms (no appendix, no label that
+fits it) is `unconfirmed`: the records say so, since councils change their schemes.
 """
 
 from __future__ import annotations
@@ -50,6 +52,11 @@ def label_fit(scheme: Scheme, assessments: list[str]) -> float:
     if not texts:
         return 0.0
     return sum(hit[1] if (hit := match_label(a, scheme)) else 0.0 for a in texts) / len(texts)
+
+
+def confirmed(scheme: Scheme, text: str, assessments: list[str]) -> bool:
+    """Whether what the document prints supports `scheme`: its appendix or its labels."""
+    return scheme_score(scheme, text) >= 0.5 or label_fit(scheme, assessments) >= 0.5
 
 
 def detect_scheme(text: str, assessments: list[str], rules: Rules,

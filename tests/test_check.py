@@ -5,6 +5,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from conftest import gold_for
 from pdfgen import RECS, table_report
 from pipeline.check import CODES
 from pipeline.cli import cli
@@ -77,3 +78,24 @@ def test_ingest_summary_strict_and_check_command(tmp_path, fmt):
     else:
         assert "clean.pdf" not in r.output and "empty.pdf" in r.output
         assert "unmatched_assessment: 9 – Parked" in r.output and "no_responsibility" in r.output
+
+
+def test_selfcheck_figures_over_the_public_fixtures(public_out, tmp_path):
+    """bench/selfcheck.py: every public record right and none warned with the bundled rules;
+    with the record-label rule taken away, every record is wrong and every one flagged."""
+    import shutil
+
+    from bench.selfcheck import DAMAGE, figures
+    from conftest import FIXTURES, N_RECS
+    from pipeline.ingest import ingest
+    from pipeline.rules import DEFAULT_RULES_DIR, load_rules
+
+    fig = figures(FIXTURES / "gold", public_out)
+    assert (fig.wrong, fig.right, fig.right_warned) == (0, N_RECS, 0)
+    damaged = tmp_path / "rules"
+    shutil.copytree(DEFAULT_RULES_DIR, damaged)
+    DAMAGE["no 'responsib…' column name"](damaged)
+    pdfs = [p for p in (FIXTURES / "pdfs").glob("*--birmingham.pdf")]
+    ingest(pdfs, tmp_path / "out", load_rules(damaged), workers=1)
+    fig = figures(FIXTURES / "gold", tmp_path / "out")
+    assert fig.wrong == sum(len(gold_for(p)["recommendations"]) for p in pdfs) == fig.wrong_flagged
