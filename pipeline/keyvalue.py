@@ -45,6 +45,7 @@ class _Record:
     value_x0: float
     label: str = ""
     label_rule: str = ""
+    title: tuple[str, str] | None = None  # the label of a title row above the table
     rows: list[_Row] = field(default_factory=list)
 
     def close(self) -> RecBlock | None:
@@ -83,13 +84,14 @@ class KeyValueFinder:
                     return tail, r.id
         return None
 
-    def _opener(self, ln: Line, nxt: Line | None) -> tuple[float, _Row] | None:
+    def _opener(self, ln: Line, nxt: Line | None, space: float) -> tuple[float, _Row] | None:
         """A line opening a record: (value column edge, its label row), or None.
 
         The label may be broken over two lines in a narrow label column
         ("Recommend" / "ation R01"): then the next line's label part completes it.
+        `space` is the page's word space: cells are parted by more than `cell_gap` of them.
         """
-        segs = split_segments(ln, self.settings.segment_gap)
+        segs = split_segments(ln, self.settings.cell_gap * space)
         if len(segs) < 2:
             return None
         label = segs[0].text
@@ -134,7 +136,8 @@ class KeyValueFinder:
             row.fld, row.rule_id, row.match_len = m[0].field, m[0].id, m[1]
 
     def _settle_label(self, rec: _Record) -> None:
-        """Take the record label from the opening row's label text, or its first value."""
+        """Take the record label from the opening row's label text, its first value (a
+        `No. | R01` row), or the title row above the table (`Recommendation R01`)."""
         if rec.label or not rec.rows:
             return
         row = rec.rows[0]
@@ -143,13 +146,25 @@ class KeyValueFinder:
             row.fld = "recommendation"  # "Rec. R01 | text": the label names the record, the value is its text
         elif found is None and row.fld == "number" and row.values:
             found = self.record_label(" ".join(v.text for v in row.values))
+        found = found or rec.title
         if found is not None:
             rec.label, rec.label_rule = found
+
+    def title_row(self, ln: Line, space: float) -> tuple[str, str] | None:
+        """A full-width title row naming the record of the table under it ("Recommendation R01"):
+        one cell, a column name followed by a record label and nothing else."""
+        if len(split_segments(ln, self.settings.cell_gap * space)) != 1:
+            return None
+        words = ln.text.split()
+        if len(words) < 2 or norm(words[0]) not in self.vocab.names:
+            return None
+        return self.record_label(ln.text)
 
     def blocks(self, content: list[list[Line]], body_size: float) -> list[RecBlock]:
         """Every key/value recommendation table in the document's content lines."""
         out: list[RecBlock] = []
         rec: _Record | None = None
+        title: tuple[str, str] | None = None
 
         def close() -> None:
             nonlocal rec
@@ -166,14 +181,20 @@ class KeyValueFinder:
                 if section_end(ln, body_size, self.rules):
                     close()
                     continue
-                opened = self._opener(ln, lines[k + 1] if k + 1 < len(lines) else None)
+                named = self.title_row(ln, space)
+                if named is not None:
+                    close()
+                    title = named
+                    continue
+                opened = self._opener(ln, lines[k + 1] if k + 1 < len(lines) else None, space)
                 if opened is not None and (rec is None or self._split(ln, rec.value_x0)[0] is not None):
                     row = opened[1]
                     if rec is not None and rec.rows and self._continues(rec.rows[-1], row.last_label):
                         pass  # a wrapped label ("Recommendation" / "R 01") is not a new record
                     else:
                         close()
-                        rec = _Record(opened[0])
+                        rec = _Record(opened[0], title=title)
+                        title = None
                         rec.rows.append(row)
                         _, value = self._split(ln, rec.value_x0)
                         if value is not None:

@@ -86,7 +86,7 @@ def tracking_pdf(path: Path, cover: list[str], categories: list[str], recs: list
 # than its cell broken mid-word ("Responsibilit|y"), rows allowed to break across pages,
 # an optional repeated header row, optional ruling lines.
 
-PAD = 3.0  # cell padding, points
+PAD = 2.8  # cell padding, points (LibreOffice's default 0.1 cm; Word's is 5.4)
 
 
 def wrap(text: str, font: str, size: float, width: float) -> list[str]:
@@ -222,10 +222,11 @@ def table_report(path: Path, headers: list[str], widths: list[float], recs: list
 
 def keyvalue_report(path: Path, labels: dict[str, str], widths: tuple[float, float], recs: list[dict], *,
                     font: str = "Helvetica", size: float = 10, cover: list[str] | None = None,
-                    space_before: float = 0) -> Path:
+                    space_before: float = 0, title_row: bool = False, ruled: bool = True) -> Path:
     """A report with one two-column key/value table per recommendation; `labels` maps each
-    field to its printed label, the recommendation's label printed as "<label> <number>"."""
-    f = Flow(path, font=font, size=size)
+    field to its printed label, the recommendation's label printed as "<label> <number>",
+    or (`title_row`) as a full-width row "<label> <number>" above a plain "<label>" row."""
+    f = Flow(path, font=font, size=size, ruled=ruled)
     for line in cover if cover is not None else cover_lines():
         f.text(line)
     f.new_page()
@@ -233,7 +234,11 @@ def keyvalue_report(path: Path, labels: dict[str, str], widths: tuple[float, flo
     f.space(space_before)
     for rec in recs:
         f.space(14)
-        f.row(list(widths), [f"{labels['recommendation']} {rec['number']}", rec["recommendation"]], bold=[True, False])
+        if title_row:
+            f.row([sum(widths)], [f"{labels['recommendation']} {rec['number']}"], bold=True)
+            f.row(list(widths), [labels["recommendation"], rec["recommendation"]], bold=[True, False])
+        else:
+            f.row(list(widths), [f"{labels['recommendation']} {rec['number']}", rec["recommendation"]], bold=[True, False])
         for k in ("responsibility", "target", "assessment", "evidence"):
             f.row(list(widths), [labels[k], rec[k]], bold=[True, False])
     f.save()
@@ -265,13 +270,20 @@ RECS_TRUTH = [
 ]
 
 
+WHO = ["Officers", "The project board", "Ward councillors", "The contractor", "Partners", "The working group", "Residents"]
+DID = ["met to review", "published", "consulted on", "agreed", "reported on", "costed", "tested", "revised", "audited"]
+WHAT = ["the delivery plan", "the enforcement data", "the school list", "the camera sites", "the budget", "the guidance",
+        "the survey results", "the timetable", "the complaints log", "the signage"]
+
+
 def long_recs(n: int, sentences: int = 12) -> list[dict]:
-    """RECS with evidence long enough that records run over page breaks."""
+    """RECS with evidence long enough that records run over page breaks (varied sentences,
+    as real updates are: identical lines at one height on many pages are running headers)."""
     out = []
     for k in range(n):
         rec = dict(RECS[k % len(RECS)])
         rec["number"] = f"R{k + 1:02d}"
-        rec["evidence"] = " ".join(f"Sentence {j} of the update on recommendation {k + 1} describes the work done."
+        rec["evidence"] = " ".join(f"{WHO[(j + k) % 7]} {DID[(j * 2 + k) % 9]} {WHAT[(j * 3 + k) % 10]} in week {j + 1}."
                                    for j in range(sentences)) + " " + RECS[k % len(RECS)]["evidence"]
         out.append(rec)
     return out

@@ -23,8 +23,14 @@ def test_keyvalue_labels_wrapped_and_broken(tmp_path, rules, labels, label_width
     assert {r.layout for r in x.recommendations} == {"keyvalue"}
 
 
+@pytest.mark.parametrize("title_row,ruled", [(True, True), (False, False), (True, False)])
+def test_keyvalue_title_row_and_unruled(tmp_path, rules, title_row, ruled):
+    pdf = keyvalue_report(tmp_path / "kv.pdf", BIRMINGHAM, (110, 370), RECS, title_row=title_row, ruled=ruled)
+    check(extract_file(pdf, rules).recommendations, RECS_TRUTH, RECS)
+
+
 def test_keyvalue_values_over_page_breaks(tmp_path, rules):
-    recs = long_recs(5, sentences=30)
+    recs = long_recs(5, sentences=45)
     pdf = keyvalue_report(tmp_path / "kv.pdf", BIRMINGHAM, (110, 370), recs, space_before=300)
     got = extract_file(pdf, rules).recommendations
     check(got, [dict(RECS_TRUTH[k % 3], rec_id=f"R{k + 1:02d}") for k in range(5)], recs)
