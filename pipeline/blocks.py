@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 
 from .header import Header, HeaderFinder
 from .keyvalue import keyvalue_blocks
-from .layout import page_lines, section_end
-from .models import Cell, Column, Line, Page, RecBlock, rejoin_broken_words
+from .layout import page_lines, rejoin_broken_words, section_end, word_space
+from .models import Cell, Column, Line, Page, RecBlock
 from .rules import Rules
 
 
@@ -116,11 +116,7 @@ def find_blocks(pages: tuple[Page, ...] | list[Page], rules: Rules) -> list[RecB
 
 def _whole_words(blocks: list[RecBlock]) -> list[RecBlock]:
     """The blocks with words broken mid-word by narrow columns re-joined in every cell."""
-    right: dict[str, float] = {}
-    for b in blocks:
-        for c in b.cells:
-            right[c.field] = max(right.get(c.field, 0.0), *(ln.x1 for ln in c.lines))
-    return [dataclasses.replace(b, cells=tuple(dataclasses.replace(c, lines=rejoin_broken_words(c.lines, right[c.field]))
+    return [dataclasses.replace(b, cells=tuple(dataclasses.replace(c, lines=rejoin_broken_words(c.lines))
                                                for c in b.cells)) for b in blocks]
 
 
@@ -131,8 +127,14 @@ def _table_blocks(content: list[list[Line]], finder: TableFinder, body_size: flo
     header_rule = ""
     current: _Open | None = None
     table_fonts: set[str] = set()  # fonts of the open table's lines
+    last_band: list[Line] = []  # the header row that ended the previous page, if one did
     for lines in content:
         headers: dict[int, Header] = {h.start: h for h in finder.headers.headers(lines)}
+        if last_band and 0 not in headers:  # a header row broken over the page end goes on here
+            more = finder.headers.continued(last_band, lines, word_space(lines))
+            if more is not None:
+                headers[0] = more
+        last_band = []
         i = 0
         while i < len(lines):
             ln = lines[i]
@@ -140,6 +142,7 @@ def _table_blocks(content: list[list[Line]], finder: TableFinder, body_size: flo
             if header is not None:
                 columns, header_rule = header.columns, header.rule_id
                 table_fonts.update(f for h in lines[i:i + header.n_lines] for f in h.fonts)
+                last_band = lines[i:i + header.n_lines] if i + header.n_lines == len(lines) else []
                 i += header.n_lines
                 continue
             i += 1

@@ -47,6 +47,12 @@ class ColumnVocabulary:
         self.rules = cols
         self.synonyms = [(rule, f" {norm(syn)} ") for rule in cols for syn in rule.synonyms if norm(syn)]
         self.names = {norm(syn): rule.field for rule in cols for syn in rule.synonyms}
+        # The first words of synonyms of several words ("cabinet members" of "Cabinet Member's Assessment").
+        self.name_starts: dict[str, set[str]] = {}
+        for name, fld in self.names.items():
+            parts = name.split()
+            for k in range(1, len(parts)):
+                self.name_starts.setdefault(" ".join(parts[:k]), set()).add(fld)
         self.connectors = frozenset(norm(w) for w in rules.columns.connectors)
         self.words = {w for _, s in self.synonyms for w in s.split()} | self.connectors
         self.strong = frozenset(self.words - self.connectors)
@@ -100,36 +106,57 @@ class ColumnVocabulary:
                 best = (rule, len(s) - 2)
         return best
 
+    def starts_with_name(self, text: str) -> ColumnRule | None:
+        """The column whose synonym `text` begins with (whole words; the longest wins)."""
+        padded = f" {norm(text)} "
+        best: tuple[ColumnRule, int] | None = None
+        for rule, s in self.synonyms:
+            if padded.startswith(s) and (best is None or len(s) > best[1]):
+                best = (rule, len(s))
+        return best[0] if best is not None else None
+
     def split_joined(self, seg: Line) -> list[Line]:
         """Split a header segment made of several column names set too close to part by
         spaces ("Assessment Evidence of Progress") into one segment per name.
 
-        Splits only when the words are exactly a run of whole synonyms of different
-        columns and no synonym covers them all; otherwise returns the segment unchanged.
+        Splits only when the words are exactly a run of pieces of different columns, each
+        a whole synonym, the first words of one whose cell goes on below ("Cabinet
+        Member's" | "Evidence of Progress", with "Assessment" on the next line) or the first
+        piece of a word broken mid-word, which a word processor sets alone on its line
+        ("Assessmen" | "Progress Update"); otherwise returns the segment unchanged.
         """
         words = seg.words
         n = len(words)
         if n < 2:
             return [seg]
         keys = [norm(w.text) for w in words]
-        if " ".join(keys) in self.names:
+        whole = " ".join(keys)
+        if whole in self.names or whole in self.name_starts:
             return [seg]
-        # best[i]: fewest pieces covering words[:i], with the pieces' fields and cut points.
-        best: list[tuple[int, list[str], list[int]] | None] = [(0, [], [])] + [None] * n
+        # best[i]: (pieces, first words only, fields, cut points) covering words[:i]; fewest wins.
+        best: list[tuple[int, int, list[str], list[int]] | None] = [(0, 0, [], [])] + [None] * n
         for end in range(1, n + 1):
             for start in range(end):
                 prev = best[start]
-                fld = self.names.get(" ".join(keys[start:end]))
-                if prev is None or fld is None or fld in prev[1]:
+                if prev is None:
                     continue
-                cand = (prev[0] + 1, [*prev[1], fld], [*prev[2], start])
-                cur = best[end]
-                if cur is None or cand[0] < cur[0]:
-                    best[end] = cand
+                key = " ".join(keys[start:end])
+                exact = self.names.get(key)
+                options = [(exact, 0)] if exact else [(f, 1) for f in sorted(self.name_starts.get(key, ()))]
+                if end == start + 1 and key in self.prefixes and key not in self.words:
+                    # The first piece of a word broken mid-word stands alone in its cell.
+                    options.append((f"?{start}", 1))
+                for fld, partial in options:
+                    if fld in prev[2]:
+                        continue
+                    cand = (prev[0] + 1, prev[1] + partial, [*prev[2], fld], [*prev[3], start])
+                    cur = best[end]
+                    if cur is None or cand[:2] < cur[:2]:
+                        best[end] = cand
         found = best[n]
         if found is None or found[0] < 2:
             return [seg]
-        cuts = [*found[2], n]
+        cuts = [*found[3], n]
         return [Line(tuple(words[a:b])) for a, b in zip(cuts, cuts[1:])]
 
 
@@ -217,15 +244,31 @@ class HeaderFinder:
         while end < len(lines) and end - start < limit and self._close(lines[end - 1], lines[end]) \
                 and self._headerish(first, lines[end]):
             end += 1
+        return self._header(lines[start:end], start, space)
+
+    def continued(self, band: list[Line], lines: list[Line], space: float) -> Header | None:
+        """A header row `band` that ended its page, going on at the top of the next page
+        (`lines`): the header over both, its `start`/`n_lines` the lines taken from `lines`."""
+        n = 0
+        while n < len(lines) and len(band) + n < self.settings.max_header_lines and self._headerish(band[0], lines[n]) \
+                and (n == 0 or self._close(lines[n - 1], lines[n])):
+            n += 1
+        if n == 0:
+            return None
+        whole = self._header([*band, *lines[:n]], 0, space)
+        return Header(whole.columns, 0, n, whole.rule_id) if whole is not None else None
+
+    def _header(self, band_lines: list[Line], start: int, space: float) -> Header | None:
+        """The header whose lines are `band_lines` (from index `start` of its page), or None."""
         band = _split_at_cell_edges([[p for s in split_segments(ln, self.settings.cell_gap * space)
-                                      for p in self.vocab.split_joined(s)] for ln in lines[start:end]],
+                                      for p in self.vocab.split_joined(s)] for ln in band_lines],
                                     self.settings.align_tol)
         columns: list[Column] = []
         used: set[str] = set()
         for g in _group_segments(band, self.settings.align_tol):
-            rows: dict[float, list[Line]] = {}
+            rows: dict[tuple[int, float], list[Line]] = {}
             for s in g:
-                rows.setdefault(s.top, []).append(s)
+                rows.setdefault((s.page, s.top), []).append(s)
             label = self.vocab.rejoin([" ".join(s.text for s in sorted(r, key=lambda s: s.x0)) for _, r in sorted(rows.items())])
             x0 = min(s.x0 for s in g)
             m = self.vocab.match(label)
@@ -237,7 +280,7 @@ class HeaderFinder:
         matched = [c for c in columns if c.field != "other"]
         if len(matched) < self.rules.columns.min_columns or not {"number", "recommendation"} <= used:
             return None
-        return Header(columns, start, end - start, "+".join(c.rule_id for c in matched))
+        return Header(columns, start, len(band_lines), "+".join(c.rule_id for c in matched))
 
     def headers(self, lines: list[Line]) -> list[Header]:
         """Every header row among `lines` (one page), top to bottom, not overlapping."""

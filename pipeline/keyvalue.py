@@ -88,7 +88,8 @@ class KeyValueFinder:
         """A line opening a record: (value column edge, its label row), or None.
 
         The label may be broken over two lines in a narrow label column
-        ("Recommend" / "ation R01"): then the next line's label part completes it.
+        ("Recommend" / "ation R01", also over a page break): then the next line's label
+        part completes it.
         `space` is the page's word space: cells are parted by more than `cell_gap` of them.
         """
         segs = split_segments(ln, self.settings.cell_gap * space)
@@ -99,7 +100,7 @@ class KeyValueFinder:
         if m is None and nxt is not None:
             below = self._split(nxt, segs[1].x0)[0]
             if below is not None and abs(below.x0 - segs[0].x0) <= self.settings.align_tol \
-                    and 0 <= below.top - ln.bottom <= self.settings.label_line_gap * ln.size:
+                    and (below.page == ln.page + 1 or 0 <= below.top - ln.bottom <= self.settings.label_line_gap * ln.size):
                 m = self.vocab.match(self.vocab.rejoin([label, below.text]))
         if m is None or m[0].field not in ("recommendation", "number"):
             return None
@@ -111,16 +112,41 @@ class KeyValueFinder:
         right = tuple(w for w in ln.words if w.x0 >= cut)
         return (Line(left) if left else None), (Line(right) if right else None)
 
-    def _continues(self, row: _Row, label: Line) -> bool:
-        """Whether a label line goes on with the label cell above rather than start a row."""
-        above = row.last_label
-        if label.page != above.page or label.top - above.bottom > self.settings.label_line_gap * label.size:
+    def _running_text(self, label: Line | None, value: Line | None, value_x0: float, space: float) -> bool:
+        """A line of running text across both columns: a word over the value column's edge,
+        or label and value words one plain word space apart."""
+        if label is None or value is None:
             return False
-        alone = self.vocab.match(label.text)
-        if alone is None or row.fld == "other":
-            return True
-        joined = self.vocab.match(self.vocab.rejoin([*row.label_lines, label.text]))
-        return joined is not None and joined[1] > max(alone[1], row.match_len)
+        size = label.words[-1].size
+        return label.x1 > value_x0 + self.settings.edge_tol or value.x0 - label.x1 < 1.2 * space * size
+
+    def _unfinished(self, text: str) -> bool:
+        """Whether a label text must go on: the first words of a longer column name
+        ("Target date for"), a word broken mid-word ("Recommendati"), a connector at its
+        end or an open bracket ("Evidence of Progress (and Anticipated")."""
+        key = norm(text)
+        last = key.rsplit(" ", 1)[-1] if key else ""
+        if key in self.vocab.names or self.record_label(text) is not None:  # "Due Date", "Rec. R02"
+            return False
+        return (key in self.vocab.name_starts or last in self.vocab.connectors or text.count("(") > text.count(")")
+                or (last in self.vocab.prefixes and last not in self.vocab.words))
+
+    def _continues(self, row: _Row, label: Line, page_top: bool = False) -> bool:
+        """Whether a label line goes on with the label cell above rather than start a row
+        (`page_top`: the page's first label line, which may go on with a label cell that
+        broke over the page end)."""
+        above = row.last_label
+        # Only an unfinished label goes on ("Evidence of Progress (and Anticipated" /
+        # "Completion Date if 'Not Achieved')"); a whole column name ("Due Date") ended its row.
+        finished = not self._unfinished(self.vocab.rejoin(row.label_lines))
+        if label.page != above.page:  # over a page break: no gap to go by
+            return page_top and label.page == above.page + 1 and not finished
+        if label.top - above.bottom > self.settings.label_line_gap * label.size:
+            return False
+        # Close below: the same cell, unless the label above is finished and this line begins
+        # another column name ("Responsibility" / "Target date for": rows without spacing).
+        starts = self.vocab.starts_with_name(label.text)
+        return not (finished and starts is not None and starts.field != row.fld)
 
     def _new_row(self, label: Line) -> _Row:
         m = self.vocab.match(label.text)
@@ -141,12 +167,11 @@ class KeyValueFinder:
         if rec.label or not rec.rows:
             return
         row = rec.rows[0]
-        found = self.record_label(self.vocab.rejoin(row.label_lines))
-        if found is not None and row.fld == "number":
-            row.fld = "recommendation"  # "Rec. R01 | text": the label names the record, the value is its text
-        elif found is None and row.fld == "number" and row.values:
-            found = self.record_label(" ".join(v.text for v in row.values))
-        found = found or rec.title
+        in_label = self.record_label(self.vocab.rejoin(row.label_lines))
+        in_value = self.record_label(" ".join(v.text for v in row.values)) if row.fld == "number" else None
+        if row.fld == "number" and in_value is None:
+            row.fld = "recommendation"  # "Rec. R01 | text" or "Rec. | text": the value is the recommendation
+        found = in_label or in_value or rec.title
         if found is not None:
             rec.label, rec.label_rule = found
 
@@ -175,8 +200,11 @@ class KeyValueFinder:
                     out.append(block)
             rec = None
 
-        for lines in content:
+        for p, lines in enumerate(content):
             space = word_space(lines)
+            page_top = True  # no label line read on this page yet
+            # The line after each: the next on the page, or the first of the next page.
+            following = [*lines[1:], next((nxt[0] for nxt in content[p + 1:] if nxt), None)]
             for k, ln in enumerate(lines):
                 if section_end(ln, body_size, self.rules):
                     close()
@@ -186,7 +214,7 @@ class KeyValueFinder:
                     close()
                     title = named
                     continue
-                opened = self._opener(ln, lines[k + 1] if k + 1 < len(lines) else None, space)
+                opened = self._opener(ln, following[k], space)
                 if opened is not None and (rec is None or self._split(ln, rec.value_x0)[0] is not None):
                     row = opened[1]
                     if rec is not None and rec.rows and self._continues(rec.rows[-1], row.last_label):
@@ -203,17 +231,17 @@ class KeyValueFinder:
                 if rec is None:
                     continue
                 label, value = self._split(ln, rec.value_x0)
-                if label is not None and value is not None and \
-                        value.x0 - label.x1 < self.settings.cell_gap * space * ln.size:
-                    close()  # running text across both columns: the table has ended
+                if self._running_text(label, value, rec.value_x0, space):
+                    close()  # a paragraph across both columns: the table has ended
                     continue
                 if label is not None:
                     row = rec.rows[-1]
-                    if self._continues(row, label):
+                    if self._continues(row, label, page_top):
                         self._grow(row, label)
                     else:
                         self._settle_label(rec)
                         rec.rows.append(self._new_row(label))
+                    page_top = False
                 if value is not None:
                     rec.rows[-1].values.append(value)
         close()

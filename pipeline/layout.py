@@ -7,6 +7,7 @@ page numbers dropped, so that no field ever contains them.
 
 from __future__ import annotations
 
+import functools
 import re
 import statistics
 from collections import Counter
@@ -92,3 +93,56 @@ def section_end(line: Line, body_size: float, rules: Rules) -> bool:
     if line.size >= body_size * rules.layout.heading_size_ratio:
         return True
     return any(r.regex.match(line.text) for r in rules.layout.section_end)
+
+
+@functools.lru_cache(maxsize=1)
+def _english() -> frozenset[str]:
+    from spellchecker import SpellChecker  # an English word list shipped inside the package
+
+    return frozenset(SpellChecker().word_frequency.keys())
+
+
+_EDGE_PUNCT = re.compile(r"^[^\w]+|[^\w]+$")
+
+
+def _known(word: str) -> bool:
+    return _EDGE_PUNCT.sub("", word).casefold() in _english()
+
+
+_OPEN_NUMBER = re.compile(r"\d[/.\-]\d*$")  # "2018/", "2018/1", "30/09/201": a date or year range cut short
+
+
+def _broken(piece: str, rest: str) -> bool:
+    """Whether `piece` / `rest` are two parts of one word: a number cut after its separator
+    ("2018/" / "19"), or an English word where the piece is not a word of its own, or the
+    rest is not ("Communication" / "s")."""
+    if _OPEN_NUMBER.search(piece) and rest[:1].isdigit():
+        return True
+    if not (piece[-1:].isalpha() and rest[:1].islower()) or not _known(piece + rest):
+        return False
+    return not _known(piece) or (len(piece) >= 4 and (not _known(rest) or len(_EDGE_PUNCT.sub("", rest)) <= 2))
+
+
+def rejoin_broken_words(lines: tuple[Line, ...] | list[Line]) -> tuple[Line, ...]:
+    """The lines of one cell with words that a narrow column broke mid-word made whole.
+
+    A word processor breaks a word only when it is wider than the cell: the first piece
+    stands alone on its line ("Communicat" / "ions Team").  Such a piece is joined to the
+    first word of the next line when that starts in lower case and `_broken` says they
+    make one English word ("Transport" / "supported by" stays apart).
+    """
+    out: list[Line] = []
+    carry: Word | None = None
+    for k, ln in enumerate(lines):
+        if carry is not None:
+            first = ln.words[0]
+            merged = Word(carry.text + first.text, first.x0, first.x1, first.top, first.bottom, first.size,
+                          first.bold, first.page, first.font)
+            ln = Line((merged, *ln.words[1:]))
+            carry = None
+        nxt = lines[k + 1] if k + 1 < len(lines) else None
+        if nxt is not None and len(ln.words) == 1 and _broken(ln.text, nxt.words[0].text):
+            carry = ln.words[0]
+            continue
+        out.append(ln)
+    return tuple(out)

@@ -12,8 +12,6 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from spacy.lang.en.stop_words import STOP_WORDS
-
 BBox = tuple[float, float, float, float]
 
 
@@ -199,37 +197,6 @@ class Cell:
     @property
     def text(self) -> str:
         return join_lines([ln.text for ln in self.lines])
-
-
-def rejoin_broken_words(lines: tuple[Line, ...] | list[Line], right: float) -> tuple[Line, ...]:
-    """The lines of one cell with words that a narrow column broke mid-word made whole.
-
-    A word processor breaks a word only when it is wider than the cell: the first piece
-    stands alone on its line and fills the cell up to the column's right extent `right`
-    (the widest line of the column in the whole table), "Communicat" / "ions Team".  Such
-    a piece is joined to the first word of the next line when that starts in lower case
-    and neither is a common English word (a word wrapped whole, "consultation" / "with the",
-    leaves two such words).
-    """
-    if len(lines) < 2:
-        return tuple(lines)
-    out: list[Line] = []
-    carry: Word | None = None
-    for k, ln in enumerate(lines):
-        if carry is not None:
-            first = ln.words[0]
-            merged = Word(carry.text + first.text, first.x0, first.x1, first.top, first.bottom, first.size,
-                          first.bold, first.page, first.font)
-            ln = Line((merged, *ln.words[1:]))
-            carry = None
-        nxt = lines[k + 1] if k + 1 < len(lines) else None
-        if (nxt is not None and len(ln.words) == 1 and ln.x1 >= right - 0.5 * ln.size
-                and ln.text[-1:].isalpha() and nxt.text[:1].islower()
-                and not {ln.text.casefold(), nxt.words[0].text.strip(".,;:").casefold()} & STOP_WORDS):
-            carry = ln.words[0]
-            continue
-        out.append(ln)
-    return tuple(out)
 
 
 _URL_TAIL = re.compile(r"(https?://|www\.)\S*/\S*$")
