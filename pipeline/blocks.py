@@ -70,6 +70,15 @@ class TableFinder:
                 return num.text.strip(), r.id
         return None
 
+    def heading_goes_on(self, heading: list[Line], line: Line) -> bool:
+        """Whether `line` is the next line of a wrapped evidence-row heading: close below it,
+        bold like it, or closing a bracket it opened."""
+        last = heading[-1]
+        if line.page != last.page or line.top - last.bottom > self.settings.header_line_gap * line.size:
+            return False
+        text = " ".join(h.text for h in heading)
+        return (last.bold and line.bold) or text.count("(") > text.count(")")
+
     def evidence_row(self, line: Line) -> str | None:
         for r in self.evidence_rules:
             if r.regex.match(line.text):
@@ -128,6 +137,7 @@ def _table_blocks(content: list[list[Line]], finder: TableFinder, body_size: flo
     current: _Open | None = None
     table_fonts: set[str] = set()  # fonts of the open table's lines
     last_band: list[Line] = []  # the header row that ended the previous page, if one did
+    heading: list[Line] = []  # the lines of an evidence row's heading read so far
     for lines in content:
         headers: dict[int, Header] = {h.start: h for h in finder.headers.headers(lines)}
         if last_band and 0 not in headers:  # a header row broken over the page end goes on here
@@ -176,7 +186,12 @@ def _table_blocks(content: list[list[Line]], finder: TableFinder, body_size: flo
                 rid = finder.evidence_row(ln)
                 if rid is not None and abs(ln.x0 - columns[0].x0) <= finder.settings.align_tol * 2:
                     current.evidence_rule = rid
+                    heading = [ln]
                     continue
+            if heading and finder.heading_goes_on(heading, ln):
+                heading.append(ln)  # the evidence row's heading wraps ("… if 'Not" / "Achieved')")
+                continue
+            heading = []
             if current.evidence_rule is not None:
                 current.add("evidence", ln)
             else:

@@ -65,6 +65,11 @@ class ColumnVocabulary:
         w = norm(word)
         return w in self.strong or (len(w) >= 4 and w in self.prefixes)
 
+    def is_fragment(self, word: str) -> bool:
+        """The first piece of a column-name word broken mid-word ("Recommendatio")."""
+        w = norm(word)
+        return len(w) >= 3 and w in self.prefixes and w not in self.words
+
     def is_header_word(self, word: str) -> bool:
         """A word a header cell may hold: a column-name word or a piece of one."""
         w = norm(word)
@@ -115,6 +120,15 @@ class ColumnVocabulary:
                 best = (rule, len(s))
         return best[0] if best is not None else None
 
+    def begins_name(self, text: str) -> bool:
+        """Whether `text` begins like a column name: a whole synonym, the first words of one
+        ("Cabinet Member's"), or the first piece of a broken column-name word ("Recommendati")."""
+        words = norm(text).split()
+        if not words:
+            return False
+        return (self.starts_with_name(text) is not None or self.is_fragment(words[0])
+                or any(" ".join(words[:k]) in self.name_starts for k in range(1, len(words) + 1)))
+
     def split_joined(self, seg: Line) -> list[Line]:
         """Split a header segment made of several column names set too close to part by
         spaces ("Assessment Evidence of Progress") into one segment per name.
@@ -142,8 +156,8 @@ class ColumnVocabulary:
                     continue
                 key = " ".join(keys[start:end])
                 exact = self.names.get(key)
-                options = [(exact, 0)] if exact else [(f, 1) for f in sorted(self.name_starts.get(key, ()))]
-                if end == start + 1 and key in self.prefixes and key not in self.words:
+                options: list[tuple[str, int]] = [(exact, 0)] if exact else [(f, 1) for f in sorted(self.name_starts.get(key, ()))]
+                if end == start + 1 and self.is_fragment(key):
                     # The first piece of a word broken mid-word stands alone in its cell.
                     options.append((f"?{start}", 1))
                 for fld, partial in options:

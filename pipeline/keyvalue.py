@@ -93,6 +93,8 @@ class KeyValueFinder:
         `space` is the page's word space: cells are parted by more than `cell_gap` of them.
         """
         segs = split_segments(ln, self.settings.cell_gap * space)
+        if len(segs) == 1 and len(ln.words) > 1 and self.vocab.is_fragment(ln.words[0].text):
+            segs = [Line(ln.words[:1]), Line(ln.words[1:])]  # a broken word fills its cell: the rest is the value
         if len(segs) < 2:
             return None
         label = segs[0].text
@@ -140,7 +142,10 @@ class KeyValueFinder:
         # "Completion Date if 'Not Achieved')"); a whole column name ("Due Date") ended its row.
         finished = not self._unfinished(self.vocab.rejoin(row.label_lines))
         if label.page != above.page:  # over a page break: no gap to go by
-            return page_top and label.page == above.page + 1 and not finished
+            if not (page_top and label.page == above.page + 1):
+                return False
+            # "Evidence of Progress" / "(and Anticipated …": a line that begins no column name goes on.
+            return not finished or not self.vocab.begins_name(label.text)
         if label.top - above.bottom > self.settings.label_line_gap * label.size:
             return False
         # Close below: the same cell, unless the label above is finished and this line begins

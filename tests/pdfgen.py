@@ -304,3 +304,61 @@ def check(recs, truth: list[dict], source: list[dict]) -> None:
         assert squash(r.recommendation) == squash(s["recommendation"]), r.rec_id
         assert squash(r.evidence) == squash(s["evidence"]), r.rec_id
         assert r.warnings == (), (r.rec_id, r.warnings)
+
+
+# -- random reports ------------------------------------------------------------------------
+# Wordings councils print for each column (or key/value label), for random_report.
+WORDINGS = {
+    "number": ["No.", "Ref.", "Rec.", "No", "Ref"],
+    "recommendation": ["Recommendation", "Recommendations", "Scrutiny Recommendation"],
+    "responsibility": ["Responsibility", "Lead Responsibility", "Lead Officer", "Responsible Officer", "Lead Member"],
+    "target": ["Target Date", "Target Date For Completion", "Timescale", "Due Date", "Target date for completion"],
+    "assessment": ["Cabinet Member's Assessment", "Cabinet Member's Assessment of Progress", "Executive Assessment",
+                   "Assessment of progress Categories 1 - 6", "Assessment"],
+    "evidence": ["Evidence of Progress (and Anticipated Completion Date if 'Not Achieved')", "Evidence of Progress / Update",
+                 "Progress to date", "Progress Update", "Evidence of Progress"],
+}
+FONTS = [("Helvetica", (8, 12)), ("Times-Roman", (9, 12)), ("Courier", (7, 9))]
+
+
+def random_report(path: Path, seed: int) -> tuple[list[dict], list[dict], str]:
+    """Draw a report in a random layout (tracker, rows with an evidence row, key/value),
+    font, size, wording, column widths, ruling and page position; return (records drawn,
+    their truth, a description). The same seed always draws the same report."""
+    import random
+
+    rng = random.Random(seed)
+    font, (lo, hi) = rng.choice(FONTS)
+    size = rng.randint(lo, hi)
+    layout = rng.choice(["tracker", "rows", "keyvalue"])
+    recs = long_recs(rng.randint(2, 6), sentences=rng.randint(2, 25))
+    for r in recs:
+        if rng.random() < 0.3:  # a label alone, or a bare code
+            r["assessment"] = r["assessment"].split("– ")[1] if rng.random() < 0.5 else r["assessment"][0]
+    truth = [dict(RECS_TRUTH[k % 3], rec_id=f"R{k + 1:02d}") for k in range(len(recs))]
+    ruled = rng.random() < 0.7
+    desc = f"seed {seed}: {layout}, {font} {size} pt, {'ruled' if ruled else 'unruled'}"
+    if layout == "keyvalue":
+        labels = {"recommendation": rng.choice(["Recommendation", "Rec."])}
+        labels.update({k: rng.choice(WORDINGS[k]) for k in ("responsibility", "target", "assessment", "evidence")})
+        lw = rng.randint(60, 150)
+        keyvalue_report(path, labels, (lw, 480 - lw), recs, font=font, size=size, space_before=rng.randint(0, 600),
+                        title_row=rng.random() < 0.3, ruled=ruled)
+        return recs, truth, f"{desc}, labels {list(labels.values())}, label column {lw} pt"
+    fields = ["number", "recommendation", "responsibility", "target", "assessment"]
+    heads = [rng.choice(WORDINGS[f]) for f in fields]
+    widths = [rng.randint(30, 45), rng.randint(120, 200), rng.randint(55, 100), rng.randint(45, 80), rng.randint(45, 80)]
+    if layout == "tracker":
+        heads.append(rng.choice(WORDINGS["evidence"]))
+        fields.append("evidence")
+        widths.append(rng.randint(100, 180))
+        if rng.random() < 0.3:
+            heads.append("Next steps")
+            fields.append("")
+            widths.append(50)
+        table_report(path, heads, widths, recs, fields=fields, font=font, size=size, ruled=ruled,
+                     repeat_header=rng.random() < 0.6, space_before=rng.randint(0, 600))
+    else:
+        table_report(path, heads, widths, recs, fields=fields, font=font, size=size, ruled=ruled,
+                     evidence_row=rng.choice(WORDINGS["evidence"]), space_before=rng.randint(0, 600))
+    return recs, truth, f"{desc}, headers {heads}, widths {widths}"
