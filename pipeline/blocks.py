@@ -22,7 +22,7 @@ import dataclasses
 import statistics
 from dataclasses import dataclass, field
 
-from .header import Header, HeaderFinder
+from .header import Header, HeaderFinder, norm
 from .keyvalue import keyvalue_blocks
 from .layout import page_lines, rejoin_broken_words, section_end, word_space
 from .models import Cell, Column, Line, Page, RecBlock
@@ -40,8 +40,18 @@ class TableFinder:
         self.evidence_rules = rules.columns.evidence_row
 
     def header_lines(self, lines: list[Line]) -> set[int]:
-        """Indices of the lines of `lines` (one page) that belong to header rows."""
-        return {k for h in self.headers.headers(lines) for k in range(h.start, h.start + h.n_lines)}
+        """Indices of the lines of `lines` (one page) that belong to header rows, and of the
+        page's first lines when they are made of header words only (the rest of a header
+        row broken over the page end: "Assess" / "ment", at the same height on every page)."""
+        keep = {k for h in self.headers.headers(lines) for k in range(h.start, h.start + h.n_lines)}
+        vocab = self.headers.vocab
+        for k, ln in enumerate(lines[: self.settings.max_header_lines]):
+            # Header words only, bold like a header or holding a piece of a broken word.
+            if not all(vocab.is_header_word(w.text) for w in ln.words) or not (
+                    ln.bold or any(norm(w.text) not in vocab.words for w in ln.words)):
+                break
+            keep.add(k)
+        return keep
 
     # -- content lines -------------------------------------------------------------
     def slice_line(self, line: Line, columns: list[Column]) -> dict[str, Line]:
