@@ -55,7 +55,8 @@ def cli() -> None:
               help="Parse every page of long documents (default: screen agenda packs and parse the report pages only).")
 @click.option("--dask-scheduler", default=None, metavar="ADDRESS",
               help="Parse on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (needs the `dask` extra).")
-@click.option("--strict", is_flag=True, help="Exit 1 when any record carries a self-check warning (see `scrutiny check`).")
+@click.option("--strict", is_flag=True,
+              help="Exit 1 when any record carries a self-check warning or a table was skipped (see `scrutiny check`).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @rules_option
@@ -125,12 +126,12 @@ def ingest(paths: tuple[str, ...], out: str, force: bool, scheme: str | None, wo
         click.echo(f"{out}: {sum(summary.statuses.values())} file(s) ingested ({counts}); "
                    f"{summary.recommendations} recommendation(s); {summary.skipped} already done; "
                    f"history {n_history} recommendation(s)")
-        if summary.flagged_records:
+        if summary.flagged_files:
             click.echo(f"  {summary.flagged_files} file(s) and {summary.flagged_records} record(s) need a look: "
                        f"scrutiny check --data {out}")
         for f, s, m in summary.failed:
             click.echo(f"  {s}: {f}: {m}")
-    sys.exit(0 if summary.ok and not (strict and summary.flagged_records) else 1)
+    sys.exit(0 if summary.ok and not (strict and summary.flagged_files) else 1)
 
 
 FORMATS = click.Choice(["table", "csv", "json", "markdown"])

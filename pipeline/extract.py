@@ -40,11 +40,12 @@ class Extraction:
     report: Report | None = None
     recommendations: tuple[Recommendation, ...] = field(default=())
     parser_version: str = PARSER_VERSION
+    unlabelled: int = 0  # recommendation tables skipped for want of a record label
 
     @property
     def n_warnings(self) -> int:
-        """Self-check warnings over the file's records."""
-        return sum(len(r.warnings) for r in self.recommendations)
+        """Self-check warnings over the file's records, and the tables it had to skip."""
+        return sum(len(r.warnings) for r in self.recommendations) + self.unlabelled
 
 
 def document_text(doc: Document) -> str:
@@ -66,10 +67,11 @@ class DocumentResult:
     scheme_rule: str | None = None
     report: Report | None = None
     recommendations: tuple[Recommendation, ...] = ()
+    unlabelled: int = 0  # recommendation tables skipped for want of a record label
 
     @property
     def n_warnings(self) -> int:
-        return sum(len(r.warnings) for r in self.recommendations)
+        return sum(len(r.warnings) for r in self.recommendations) + self.unlabelled
 
 
 def extract_document(doc: Document, rules: Rules, scheme_id: str | None = None) -> DocumentResult:
@@ -79,9 +81,14 @@ def extract_document(doc: Document, rules: Rules, scheme_id: str | None = None) 
         if rotated:
             return DocumentResult("no_tracking_table", f"only rotated text ({rotated} words not upright); no tracking table read")
         return DocumentResult("empty", f"no text on any of {len(doc.pages)} page(s) (scanned images need OCR first)")
-    blocks = tuple(find_blocks(doc.pages, rules))
+    found = find_blocks(doc.pages, rules)
+    blocks = tuple(b for b in found if b.label)
+    unlabelled = len(found) - len(blocks)
+    skipped = f"; {unlabelled} recommendation table(s) without a record label skipped" if unlabelled else ""
     if not blocks:
-        return DocumentResult("no_tracking_table", f"no recommendation tracking table found in {len(doc.pages)} page(s)")
+        return DocumentResult("no_tracking_table",
+                              f"no recommendation tracking table found in {len(doc.pages)} page(s){skipped}",
+                              unlabelled=unlabelled)
     fields = cover_fields(doc.pages, rules, start=cover_start(doc.pages, rules, min(blocks[0].pages, default=0)))
     council = find_council(doc.pages, fields, rules)
     scheme: tuple[Scheme | None, str | None]
@@ -96,11 +103,11 @@ def extract_document(doc: Document, rules: Rules, scheme_id: str | None = None) 
     rep = report(fields, council, scheme, rules)
     recs = check_records(blocks, tuple(recommendation(b, scheme[0], rules) for b in blocks), scheme[0], rules,
                          scheme_confirmed=sure)
-    msg = f"{len(recs)} recommendation(s), scheme {rep.category_scheme or 'unknown'}"
+    msg = f"{len(recs)} recommendation(s), scheme {rep.category_scheme or 'unknown'}{skipped}"
     flagged = sum(bool(r.warnings) for r in recs)
     if flagged:
         msg += f"; {flagged} with warnings (scrutiny check)"
-    return DocumentResult("parsed", msg, blocks, fields, council, scheme[0], scheme[1], rep, recs)
+    return DocumentResult("parsed", msg, blocks, fields, council, scheme[0], scheme[1], rep, recs, unlabelled)
 
 
 def choose_pages(path: str | Path, rules: Rules) -> PageSelection | None:
@@ -125,9 +132,9 @@ def extract_file(path: str | Path, rules: Rules, scheme_id: str | None = None, s
     n_bytes = path.stat().st_size if path.exists() else 0
 
     def done(status: str, message: str, n_pages: int = 0, rep: Report | None = None,
-             recs: tuple[Recommendation, ...] = (), sha: str = "") -> Extraction:
+             recs: tuple[Recommendation, ...] = (), sha: str = "", unlabelled: int = 0) -> Extraction:
         return Extraction(str(path), sha, n_bytes, n_pages, status, message,
-                          round(time.perf_counter() - started, 4), now, rep, recs)
+                          round(time.perf_counter() - started, 4), now, rep, recs, unlabelled=unlabelled)
 
     try:
         sha = sha256 or file_sha256(path)
@@ -144,7 +151,7 @@ def extract_file(path: str | Path, rules: Rules, scheme_id: str | None = None, s
         message = res.message
         if selection is not None and selection.pages is not None:
             message += f"; {selection.describe()}"
-        return done(res.status, message, doc.n_pages, res.report, res.recommendations, sha)
+        return done(res.status, message, doc.n_pages, res.report, res.recommendations, sha, res.unlabelled)
     except ReadError as exc:
         return done(exc.status, exc.message, sha=sha)
     except MemoryError:

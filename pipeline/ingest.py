@@ -49,7 +49,7 @@ class IngestSummary:
     skipped: int = 0
     failed: list[tuple[str, str, str]] = field(default_factory=list)
     history: int = 0
-    flagged_files: int = 0  # parsed files with a record that carries a self-check warning
+    flagged_files: int = 0  # files with a record that carries a self-check warning, or a table skipped
     flagged_records: int = 0
 
     @property
@@ -61,7 +61,7 @@ class IngestSummary:
         self.recommendations += len(x.recommendations)
         flagged = sum(bool(r.warnings) for r in x.recommendations)
         self.flagged_records += flagged
-        self.flagged_files += bool(flagged)
+        self.flagged_files += bool(flagged or x.unlabelled)
         if x.status not in READ_OK:
             self.failed.append((x.source_file, x.status, x.message))
 

@@ -49,6 +49,7 @@ class _Record:
     rows: list[_Row] = field(default_factory=list)
 
     def close(self) -> RecBlock | None:
+        """The record's block (label "" when no record label was found: the caller says so)."""
         cells: dict[str, list[Line]] = {}
         rule_ids: dict[str, str] = {}
         for row in self.rows:
@@ -56,8 +57,8 @@ class _Record:
                 continue
             cells.setdefault(row.fld, []).extend(row.values)
             rule_ids.setdefault(row.fld, row.rule_id)
-        if not self.label:
-            return None
+        if not self.label and "recommendation" not in cells:
+            return None  # a key/value table that is no recommendation (a cover's details)
         header = "+".join(dict.fromkeys(r.rule_id for r in self.rows if r.fld != "other"))
         columns = frozenset(r.fld for r in self.rows) - {"other"}
         return RecBlock(self.label, self.label_rule, LAYOUT,

@@ -46,3 +46,21 @@ def test_public_boxed_report(rules):
     assert r01.responsible_partners == ("Third Sector Assembly",)
     assert r01.evidence.endswith("to ensure there is no duplication.") and r01.page_last == 4
     assert x.report.title == "Council Commissioning and Third Sector Organisations"
+
+
+def test_table_without_record_label_is_reported_not_dropped_silently(tmp_path, rules):
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    recs = [dict(r) for r in RECS]
+    recs[1]["number"] = ""  # "Recommendation" with no R-number
+    (tmp_path / "in").mkdir()
+    pdf = keyvalue_report(tmp_path / "in" / "kv.pdf", BIRMINGHAM, (110, 370), recs)
+    x = extract_file(pdf, rules)
+    assert [r.rec_id for r in x.recommendations] == ["R01", "R03"]
+    assert "1 recommendation table(s) without a record label skipped" in x.message and x.n_warnings == 1
+    out = tmp_path / "out"
+    assert CliRunner().invoke(cli, ["ingest", str(tmp_path / "in"), "--out", str(out), "--quiet"]).exit_code == 0
+    r = CliRunner().invoke(cli, ["check", "--data", str(out), "--format", "csv"])
+    assert "without a record label skipped" in r.output and "kv.pdf" in r.output
