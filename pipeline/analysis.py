@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -88,9 +89,10 @@ def connect(data: str | Path) -> duckdb.DuckDBPyConnection:
     A dataset with no files yet (no tracking report found so far) is an empty view with
     its schema, so queries work on any archive.
     """
-    from .schema import SCHEMAS
+    from .schema import SCHEMAS, check_parts
 
-    data = Path(data)
+    data = Path(data).resolve()  # absolute: a read-only query allows this one directory
+    check_parts(data)  # a broken part is named here, not deep inside DuckDB
     con = duckdb.connect()
     for name in DATASETS:
         if _has(data, name):
@@ -100,6 +102,43 @@ def connect(data: str | Path) -> duckdb.DuckDBPyConnection:
             con.register(f"_{name}_empty", SCHEMAS[name].empty_table())
             con.execute(f"create view {name} as select * from _{name}_empty")
     return con
+
+
+class QueryError(ValueError):
+    """A query `scrutiny query` will not run, or that DuckDB rejected."""
+
+
+# Statements a read-only query may hold.
+READ_STATEMENTS = frozenset({"SELECT", "EXPLAIN"})
+
+
+def read_only_query(data: str | Path, sql: str) -> pd.DataFrame:
+    """Run `sql` over the views of `connect(data)`, read-only: only SELECT (and EXPLAIN)
+    statements, and no file outside `data` can be read (DuckDB's external access off,
+    `data` the one allowed directory, the configuration locked). Raises QueryError."""
+    if not sql.strip():
+        raise QueryError("empty query: give a SELECT over reports, recommendations, files or history")
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise QueryError(str(exc).splitlines()[0]) from exc
+    for st in statements:
+        kind = str(st.type).rsplit(".", 1)[-1]
+        if kind not in READ_STATEMENTS:
+            raise QueryError(f"{kind} statements are not allowed: scrutiny query is read-only (SELECT only)")
+    con = connect(data)
+    root = str(Path(data).resolve())
+    con.execute("set allowed_directories = ?", [[root + os.sep]])
+    con.execute("set enable_external_access = false")
+    con.execute("set lock_configuration = true")
+    try:
+        df = None
+        for st in statements:
+            df = con.execute(st.query).df()
+        assert df is not None
+        return df
+    except duckdb.Error as exc:
+        raise QueryError(str(exc).splitlines()[0]) from exc
 
 
 def needs_a_look(data: str | Path) -> pd.DataFrame:

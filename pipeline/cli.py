@@ -7,9 +7,10 @@ Data and summaries go to stdout, progress and errors to stderr.  Exit codes:
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 from tqdm import tqdm
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
 from .analysis import GROUPS
 from .extract import Extraction
+from .ingest import DEFAULT_MAX_MEMORY, IngestSummary
 from .rules import Rules, RulesError, load_rules
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -51,6 +53,9 @@ def cli() -> None:
               help="Worker processes (default: all cores).")
 @click.option("--timeout", type=click.FloatRange(min=0), default=600, show_default=True,
               help="Seconds one file may take; a slower file is stopped and recorded as `timeout` (0: no limit).")
+@click.option("--max-memory", type=click.IntRange(min=0), default=DEFAULT_MAX_MEMORY, show_default=True, metavar="MB",
+              help="Memory a worker may take for one file beyond its start; a file needing more is recorded as "
+                   "`too_large` (0: no limit).")
 @click.option("--all-pages", is_flag=True,
               help="Parse every page of long documents (default: screen agenda packs and parse the report pages only).")
 @click.option("--dask-scheduler", default=None, metavar="ADDRESS",
@@ -61,7 +66,7 @@ def cli() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @rules_option
 def ingest(paths: tuple[str, ...], out: str, force: bool, scheme: str | None, workers: int | None,
-           timeout: float, all_pages: bool, dask_scheduler: str | None, strict: bool,
+           timeout: float, max_memory: int, all_pages: bool, dask_scheduler: str | None, strict: bool,
            quiet: bool, as_json: bool, rules_dir: str | None) -> None:
     """Ingest PDFs (files or folders, searched recursively) into Parquet under OUT.
 
@@ -91,47 +96,83 @@ def ingest(paths: tuple[str, ...], out: str, force: bool, scheme: str | None, wo
     for t in targets:
         if not Path(t).exists():
             raise click.BadParameter(f"{t} does not exist", param_hint="PATHS")
+    _check_out(out)
     total = len(find_pdfs(targets))
+    if total == 0:
+        click.echo(f"no PDFs found under {', '.join(targets)}")
     bar = tqdm(total=total, unit="file", disable=quiet or None, file=sys.stderr, dynamic_ncols=True)
-    found = 0
+    done = {"files": 0, "recs": 0}
 
     def progress(x: Extraction | None, path: Path) -> None:
-        nonlocal found
-        if x is not None:
-            found += len(x.recommendations)
-        bar.set_postfix(recs=found, refresh=False)
+        done["files"] += x is not None
+        done["recs"] += len(x.recommendations) if x is not None else 0
+        bar.set_postfix(recs=done["recs"], refresh=False)
         bar.update(1)
 
     from .cluster import ClusterError
+    from .schema import DatasetError
+    from .write import WriterBusy
 
     try:
         summary = run_ingest(targets, out, rules, rules_dir=rules_dir, force=force, scheme=scheme,
-                             workers=workers or default_workers(), timeout=timeout or None, all_pages=all_pages,
-                             dask_scheduler=dask_scheduler, on_file=progress)
-    except ClusterError as exc:
+                             workers=workers or default_workers(), timeout=timeout or None, max_memory=max_memory,
+                             all_pages=all_pages, dask_scheduler=dask_scheduler, on_file=progress)
+    except (ClusterError, WriterBusy) as exc:
         raise click.UsageError(str(exc)) from exc
+    except DatasetError as exc:
+        _fail(str(exc), 1)
+    except KeyboardInterrupt:
+        _fail(f"interrupted after {done['files']} file(s): their rows are written; a re-run continues", 130)
+    except OSError as exc:
+        _fail(f"cannot write under {out}: {exc.strerror or exc} ({exc.filename or out}); {done['files']} file(s) "
+              "were written before it; fix this and re-run (a re-run continues)", 1)
     finally:
         bar.close()
-    n_history = summary.history
-    if as_json:
-        click.echo(json.dumps({
-            "files": sum(summary.statuses.values()), "skipped": summary.skipped,
-            "statuses": dict(summary.statuses), "recommendations": summary.recommendations,
-            "failed": [{"file": f, "status": s, "message": m} for f, s, m in summary.failed],
-            "history": n_history,
-            "need_a_look": {"files": summary.flagged_files, "records": summary.flagged_records},
-        }, indent=1))
-    else:
-        counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.statuses.items())) or "nothing new"
-        click.echo(f"{out}: {sum(summary.statuses.values())} file(s) ingested ({counts}); "
-                   f"{summary.recommendations} recommendation(s); {summary.skipped} already done; "
-                   f"history {n_history} recommendation(s)")
-        if summary.flagged_files:
-            click.echo(f"  {summary.flagged_files} file(s) and {summary.flagged_records} record(s) need a look: "
-                       f"scrutiny check --data {out}")
-        for f, s, m in summary.failed:
-            click.echo(f"  {s}: {f}: {m}")
+    click.echo(json.dumps(_summary_json(summary), indent=1) if as_json else _summary_text(summary, out))
     sys.exit(0 if summary.ok and not (strict and summary.flagged_files) else 1)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    """One line on stderr, then exit with `code` (no traceback)."""
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+def _check_out(out: str) -> None:
+    """A usage error unless `out` is (or can be made) a writable folder."""
+    try:
+        Path(out).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise click.BadParameter(f"cannot use {out} as the output folder: {exc.strerror or exc}", param_hint="--out") from exc
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise click.BadParameter(f"{out} is not writable", param_hint="--out")
+
+
+def _summary_json(summary: IngestSummary) -> dict:
+    return {
+        "files": sum(summary.statuses.values()), "skipped": summary.skipped, "found": summary.found,
+        "statuses": dict(summary.statuses), "recommendations": summary.recommendations, "changed": summary.changed,
+        "failed": [{"file": f, "status": s, "message": m} for f, s, m in summary.failed],
+        "still_failing": summary.still_failing, "waiting": summary.waiting, "history": summary.history,
+        "need_a_look": {"files": summary.flagged_files, "records": summary.flagged_records},
+    }
+
+
+def _summary_text(summary: IngestSummary, out: str) -> str:
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.statuses.items())) or "nothing new"
+    changed = f", {summary.changed} changed" if summary.changed else ""
+    lines = [f"{out}: {sum(summary.statuses.values())} file(s) ingested ({counts}{changed}); "
+             f"{summary.recommendations} recommendation(s); {summary.skipped} already done; "
+             f"history {summary.history} recommendation(s)"]
+    if summary.flagged_files:
+        lines.append(f"  {summary.flagged_files} file(s) and {summary.flagged_records} record(s) need a look: "
+                     f"scrutiny check --data {out}")
+    if summary.still_failing:
+        lines.append(f"  {summary.still_failing} file(s) still failing from earlier runs: scrutiny check --data {out}")
+    lines += [f"  waiting: {w}: same content as a file that could not be parsed; a re-run retries both"
+              for w in summary.waiting]
+    lines += [f"  {s}: {f}: {m}" for f, s, m in summary.failed]
+    return "\n".join(lines)
 
 
 FORMATS = click.Choice(["table", "csv", "json", "markdown"])
@@ -218,22 +259,21 @@ def report(year: str | None, year_kind: str, out: str, data: str, rules_dir: str
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @data_option
 def query(sql: str, fmt: str, data: str) -> None:
-    """Run SQL (DuckDB) over the views reports, recommendations, files, history.
+    """Run a read-only SQL query (DuckDB) over the views reports, recommendations, files,
+    history. Only SELECT statements run, and no file outside --data can be read.
 
     Example:
 
         scrutiny query "select category_label, count(*) from recommendations group by 1"
     """
-    import duckdb
-
-    from .analysis import connect
+    from .analysis import QueryError, read_only_query
 
     if not Path(data).is_dir():
         raise click.UsageError(f"no datasets under {data}: run `scrutiny ingest` first")
     try:
-        df = connect(data).execute(sql).df()
-    except duckdb.Error as exc:
-        raise click.UsageError(f"query failed: {str(exc).splitlines()[0]}") from exc
+        df = read_only_query(data, sql)
+    except QueryError as exc:
+        raise click.UsageError(f"query failed: {exc}") from exc
     _emit(df, fmt)
 
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from .extract import Extraction
 from .ingest import Job, failed, run_job, timed_out
+from .rules import Rules
 
 if TYPE_CHECKING:
     import distributed
@@ -34,7 +35,7 @@ IN_FLIGHT_PER_THREAD = 4
 CONNECT_TIMEOUT = 10.0  # seconds to reach the scheduler
 
 
-def _in_child(job: Job, timeout: float) -> Extraction:
+def _in_child(job: Job, timeout: float, rules: Rules | None) -> Extraction:
     """Parse `job` in a forked child that is killed after `timeout` seconds.
 
     Dask workers are daemonic processes, which multiprocessing (and so pebble) may not
@@ -48,7 +49,7 @@ def _in_child(job: Job, timeout: float) -> Extraction:
         try:
             os.close(read_fd)
             with os.fdopen(write_fd, "wb") as out:
-                pickle.dump(run_job(job), out, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(run_job(job, rules), out, protocol=pickle.HIGHEST_PROTOCOL)
         except BaseException:  # noqa: BLE001 - nothing may escape a forked child
             code = 1
         finally:
@@ -75,33 +76,38 @@ def _in_child(job: Job, timeout: float) -> Extraction:
     return result
 
 
-def dask_task(job: Job, timeout: float | None) -> Extraction:
-    """What a Dask worker runs for one file: with a timeout, in a child it can kill."""
+def dask_task(job: Job, timeout: float | None, rules: Rules | None = None) -> Extraction:
+    """What a Dask worker runs for one file, with the driver's rules: with a timeout, in a
+    child it can kill."""
     if timeout is None or not hasattr(os, "fork"):
-        return run_job(job)
-    return _in_child(job, timeout)
+        return run_job(job, rules)
+    return _in_child(job, timeout, rules)
 
 
 class ClusterError(RuntimeError):
     """The Dask scheduler could not be reached."""
 
 
-def connect(address: str, timeout: float = CONNECT_TIMEOUT) -> distributed.Client:
+def connect(address: str, timeout: float | None = None) -> distributed.Client:
     """A client of the scheduler at `address`; ClusterError when it cannot be reached."""
     from distributed import Client
 
+    # SCRUTINY_DASK_CONNECT_TIMEOUT: seconds to wait for the scheduler (tests make it short).
+    timeout = timeout or float(os.environ.get("SCRUTINY_DASK_CONNECT_TIMEOUT", CONNECT_TIMEOUT))
     try:
         return Client(address, timeout=timeout)
     except (OSError, TimeoutError, ValueError) as exc:
         raise ClusterError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
 
 
-def run_on_dask(jobs: list[Job], address: str, timeout: float | None) -> Iterator[Extraction]:
-    """Parse `jobs` on the Dask cluster whose scheduler is at `address`; yield as done."""
+def run_on_dask(jobs: list[Job], address: str, timeout: float | None, rules: Rules | None = None) -> Iterator[Extraction]:
+    """Parse `jobs` on the Dask cluster whose scheduler is at `address` with the driver's
+    `rules` (sent to every worker once); yield as done."""
     from distributed import as_completed
 
     client = connect(address)
     try:
+        shared = client.scatter(rules, broadcast=True) if rules is not None else None
         threads = sum(client.nthreads().values()) or 1
         queue = list(reversed(jobs))
         pending = as_completed()
@@ -110,7 +116,7 @@ def run_on_dask(jobs: list[Job], address: str, timeout: float | None) -> Iterato
         def submit() -> None:
             job = queue.pop()
             # pure=False: the same file submitted twice (a --force re-run) is parsed again.
-            fut = client.submit(dask_task, job, timeout, pure=False, key=f"scrutiny-{uuid.uuid4().hex}")
+            fut = client.submit(dask_task, job, timeout, shared, pure=False, key=f"scrutiny-{uuid.uuid4().hex}")
             owner[fut.key] = job
             pending.add(fut)
 

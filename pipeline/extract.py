@@ -155,7 +155,8 @@ def extract_file(path: str | Path, rules: Rules, scheme_id: str | None = None, s
     except ReadError as exc:
         return done(exc.status, exc.message, sha=sha)
     except MemoryError:
-        return done("error", "out of memory while parsing", sha=sha)
+        return done("too_large", "needed more memory than a worker may take (--max-memory); not parsed; "
+                    "re-run with a larger --max-memory and --force to try again", sha=sha)
     except Exception as exc:  # a parser bug must not stop the batch; keep the reason
         where = traceback.extract_tb(exc.__traceback__)[-1]
         return done("error", f"internal error: {type(exc).__name__}: {exc} ({Path(where.filename).name}:{where.lineno})", sha=sha)

@@ -2,15 +2,23 @@
 
 `ingest(paths, out, ...)` returns an `IngestSummary`; it writes each file's rows as
 soon as that file is done, so an interrupted batch keeps every finished file.
-Work runs in a process pool (`workers`, pebble: per-file timeouts kill the worker),
-one process per document at a time, or on a Dask cluster (`cluster.run_on_dask`).
-Every batch ends by rebuilding OUT/history.
+Work runs in a process pool (`workers`, pebble: per-file timeouts kill the worker, a
+per-worker memory cap turns a runaway file into `too_large`), one process per document
+at a time, or on a Dask cluster (`cluster.run_on_dask`). Every worker gets the rules the
+driver loaded. A batch ends by rebuilding OUT/history when the data changed or the
+history is older than the data.
+
+Files are identified by their canonical path (absolute, symlinks resolved): the same
+folder given as a relative or an absolute path is the same files. A path whose bytes
+changed is parsed again and its rows replaced. A PDF whose bytes another path already
+holds is recorded as `duplicate` only once that other path's rows are written.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import resource
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
@@ -21,22 +29,25 @@ from .extract import Extraction, extract_file
 from .read import file_sha256
 from .rules import Rules, cached_rules
 from .schema import READ_OK
-from .write import RETRY_STATUSES, Writer, history_path
+from .write import RETRY_STATUSES, Writer, history_path, history_stale
 
 # Files a worker process parses before it is replaced by a fresh one (flat memory).
 MAX_TASKS = 200
+# Memory one worker may take beyond what it holds when it starts (MB); 0 = no cap.
+DEFAULT_MAX_MEMORY = 2048
 
 
 def find_pdfs(paths: Iterable[str | Path]) -> list[Path]:
-    """Return the PDFs named by `paths` (files, or folders searched recursively), sorted."""
+    """Return the PDFs named by `paths` (files, or folders searched recursively), as
+    canonical absolute paths, sorted."""
     found: dict[str, Path] = {}
     for p in map(Path, paths):
         if p.is_dir():
             for f in p.rglob("*"):
                 if f.is_file() and f.suffix.lower() == ".pdf" and not f.name.startswith("."):
-                    found[str(f)] = f
+                    found[str(f.resolve())] = f.resolve()
         elif p.is_file():
-            found[str(p)] = p
+            found[str(p.resolve())] = p.resolve()
     return [found[k] for k in sorted(found)]
 
 
@@ -51,6 +62,10 @@ class IngestSummary:
     history: int = 0
     flagged_files: int = 0  # files with a record that carries a self-check warning, or a table skipped
     flagged_records: int = 0
+    changed: int = 0  # paths whose bytes changed since they were ingested: parsed again
+    still_failing: int = 0  # skipped paths whose earlier run could not read them
+    found: int = 0  # PDFs found under the paths
+    waiting: list[str] = field(default_factory=list)  # copies whose original could not be parsed this run
 
     @property
     def ok(self) -> bool:
@@ -77,9 +92,26 @@ class Job:
     all_pages: bool = False
 
 
+# The rules a worker process was given by the driver (set by `init_worker`).
+_WORKER_RULES: Rules | None = None
+
+
+def init_worker(rules: Rules | None, max_memory_mb: int = 0) -> None:
+    """Set up a worker process: the driver's rules, and a cap on the memory it may take
+    (its address space now plus `max_memory_mb`), so that an allocation beyond it fails
+    with MemoryError and the file ends as `too_large` instead of exhausting the machine."""
+    global _WORKER_RULES
+    _WORKER_RULES = rules
+    if max_memory_mb > 0:
+        with open("/proc/self/statm") as fh:
+            now = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        limit = now + max_memory_mb * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
+
+
 def run_job(job: Job, rules: Rules | None = None) -> Extraction:
-    """Extract one file; in a worker process the rules are loaded once per process."""
-    rules = rules if rules is not None else cached_rules(job.rules_dir)
+    """Extract one file with the given rules, the worker's, or those of `job.rules_dir`."""
+    rules = rules or _WORKER_RULES or cached_rules(job.rules_dir)
     return extract_file(job.path, rules, job.scheme, sha256=job.sha256, all_pages=job.all_pages)
 
 
@@ -95,26 +127,30 @@ def timed_out(job: Job, timeout: float) -> Extraction:
     return failed(job, "timeout", f"parsing took longer than --timeout {timeout:g} s; stopped")
 
 
-def _local(jobs: list[Job], rules: Rules, workers: int, timeout: float | None) -> Iterator[Extraction]:
-    """Run jobs in this process (one worker, no timeout) or in a pool of worker processes.
+def _local(jobs: list[Job], rules: Rules, workers: int, timeout: float | None, max_memory: int,
+           task: Callable[[Job], Extraction] = run_job) -> Iterator[Extraction]:
+    """Run jobs in this process (one worker, no timeout, no memory cap) or in a pool of
+    worker processes.
 
     The pool kills a worker whose file passes `timeout` and starts a fresh one, and
     replaces every worker after MAX_TASKS files so memory stays flat over long batches.
+    `task` is what a worker runs for a job (tests give a slow stand-in).
     """
-    if timeout is None and (workers <= 1 or len(jobs) <= 1):
+    if timeout is None and max_memory <= 0 and (workers <= 1 or len(jobs) <= 1):
         for job in jobs:
-            yield run_job(job, rules)
+            yield task(job) if task is not run_job else run_job(job, rules)
         return
     from pebble import ProcessExpired, ProcessPool
 
-    with ProcessPool(max_workers=workers, max_tasks=MAX_TASKS) as pool:
+    with ProcessPool(max_workers=workers, max_tasks=MAX_TASKS, initializer=init_worker,
+                     initargs=(rules, max_memory)) as pool:
         pending: dict[Future[Extraction], Job] = {}
         queue = list(reversed(jobs))
         while queue or pending:
             # A short queue per worker: futures (and their results) never pile up in memory.
             while queue and len(pending) < workers * 2:
                 job = queue.pop()
-                pending[pool.schedule(run_job, (job,), timeout=timeout)] = job
+                pending[pool.schedule(task, (job,), timeout=timeout)] = job
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             for fut in finished:
                 job = pending.pop(fut)
@@ -129,6 +165,54 @@ def _local(jobs: list[Job], rules: Rules, workers: int, timeout: float | None) -
                     yield failed(job, "error", f"internal error: {type(exc).__name__}: {exc}")
 
 
+@dataclass
+class _Plan:
+    """What a batch will do with each PDF found."""
+
+    todo: list[Job] = field(default_factory=list)
+    copies_now: list[tuple[str, str, str]] = field(default_factory=list)  # (path, sha, original) writable now
+    copies_after: dict[str, list[str]] = field(default_factory=dict)  # sha -> copies waiting for its first path
+
+
+def _plan(pdfs: list[Path], writer: Writer, summary: IngestSummary, force: bool, job: Callable[[str, str], Job],
+          on_file: Callable[[Extraction | None, Path], None] | None) -> _Plan:
+    done = writer.done()
+    # Paths that hold each content for good: parsed (or read) by an earlier run, not copies.
+    holders: dict[str, str] = {}
+    for src, d in sorted(done.items()):
+        if d.sha256 and d.status not in RETRY_STATUSES and d.status != "duplicate" and Path(src).exists():
+            holders.setdefault(d.sha256, src)
+    plan = _Plan()
+    first: dict[str, str] = {}  # sha -> the path parsed for it in this batch
+    for pdf in pdfs:
+        path = str(pdf)
+        try:
+            sha = file_sha256(pdf)
+        except OSError:
+            sha = ""
+        before = done.get(path)
+        same = before is not None and sha and before.sha256 == sha
+        holder = holders.get(sha) if sha else None
+        if same and not force and before is not None and before.status not in RETRY_STATUSES \
+                and (before.status != "duplicate" or (holder is not None and holder != path)):
+            summary.skipped += 1
+            summary.still_failing += before.status not in READ_OK
+            if on_file:
+                on_file(None, pdf)
+            continue
+        if before is not None and sha and before.sha256 != sha:
+            summary.changed += 1
+        if sha and sha in first:
+            plan.copies_after.setdefault(sha, []).append(path)
+        elif sha and holder is not None and holder != path and not force:
+            plan.copies_now.append((path, sha, holder))
+        else:
+            if sha:
+                first[sha] = path
+            plan.todo.append(job(path, sha))
+    return plan
+
+
 def ingest(
     paths: Iterable[str | Path],
     out: str | Path,
@@ -139,60 +223,55 @@ def ingest(
     scheme: str | None = None,
     workers: int = 1,
     timeout: float | None = None,
+    max_memory: int = 0,
     all_pages: bool = False,
     dask_scheduler: str | None = None,
     on_file: Callable[[Extraction | None, Path], None] | None = None,
+    task: Callable[[Job], Extraction] = run_job,
 ) -> IngestSummary:
     """Ingest the PDFs under `paths` into the datasets under `out`.
 
-    Files already ingested (same sha256) are skipped unless `force`; `on_file` is
-    called after each file (with None for a skipped one) to drive a progress bar.
-    `timeout` (seconds) stops a file's parse and records it as `timeout`; with
-    `dask_scheduler` (an address) the files are parsed on that Dask cluster.
+    Files already ingested (same canonical path and sha256) are skipped unless `force`;
+    `on_file` is called after each file (with None for a skipped one) to drive a
+    progress bar. `timeout` (seconds) stops a file's parse and records it as `timeout`;
+    `max_memory` (MB per worker, 0 = none) records a file that needs more as `too_large`;
+    with `dask_scheduler` (an address) the files are parsed on that Dask cluster. Raises
+    `write.WriterBusy` when another ingest is writing `out`; KeyboardInterrupt leaves
+    every finished file written (a re-run continues).
     """
-    writer = Writer(out)
-    done = {} if force else writer.done()
     summary = IngestSummary()
-    todo: list[tuple[Path, str]] = []
-    first_path: dict[str, str] = {}
-    for pdf in find_pdfs(paths):
-        try:
-            sha = file_sha256(pdf)
-        except OSError:
-            sha = ""
-        earlier = {p: s for p, s in done.get(sha, {}).items() if s not in RETRY_STATUSES} if sha else {}
-        if str(pdf) in earlier:
-            summary.skipped += 1
-            if on_file:
-                on_file(None, pdf)
-            continue
-        original = first_path.get(sha) or next(iter(earlier), None) if sha else None
-        if original is not None:
-            x = duplicate_of(pdf, sha, original)
+    pdfs = find_pdfs(paths)
+    summary.found = len(pdfs)
+    with Writer(out) as writer:
+        plan = _plan(pdfs, writer, summary, force, lambda p, s: Job(p, s, rules_dir, scheme, all_pages), on_file)
+
+        def record(x: Extraction) -> None:
             writer.write(x)
             summary.add(x)
             if on_file:
-                on_file(x, pdf)
-            continue
-        if sha:
-            first_path[sha] = str(pdf)
-        todo.append((pdf, sha))
-    jobs = [Job(str(pdf), sha, rules_dir, scheme, all_pages) for pdf, sha in todo]
-    if dask_scheduler:
-        from .cluster import run_on_dask
+                on_file(x, Path(x.source_file))
 
-        results = run_on_dask(jobs, dask_scheduler, timeout)
-    else:
-        results = _local(jobs, rules, max(1, workers), timeout)
-    for x in results:
-        writer.write(x)
-        summary.add(x)
-        if on_file:
-            on_file(x, Path(x.source_file))
-    if summary.statuses or not history_path(out).exists():
-        summary.history = rebuild_history(out, rules)
-    else:  # nothing new: the history on disk is current; a re-run costs hashing and a lookup only
-        summary.history = history_rows(out)
+        for path, sha, original in plan.copies_now:
+            record(duplicate_of(Path(path), sha, original))
+        if dask_scheduler:
+            from .cluster import run_on_dask
+
+            results = run_on_dask(plan.todo, dask_scheduler, timeout, rules)
+        else:
+            results = _local(plan.todo, rules, max(1, workers), timeout, max_memory, task)
+        for x in results:
+            record(x)
+            for copy in plan.copies_after.pop(x.sha256, []):
+                if x.status in RETRY_STATUSES:  # the original is retried next run; the copy waits for it
+                    summary.waiting.append(copy)
+                    if on_file:
+                        on_file(None, Path(copy))
+                else:
+                    record(duplicate_of(Path(copy), x.sha256, x.source_file))
+        if summary.statuses or history_stale(out):
+            summary.history = rebuild_history(out, rules)
+        else:  # nothing new: the history on disk is current; a re-run costs hashing and a lookup only
+            summary.history = history_rows(out)
     return summary
 
 

@@ -126,12 +126,16 @@ def iter_pages(path: str | Path, pages: list[int] | None = None) -> Iterator[Pag
         raise ReadError("not_pdf", "not a PDF: no %PDF- header in the first 1024 bytes")
     try:
         pdf = pdfplumber.open(path)
+    except MemoryError:
+        raise
     except Exception as exc:  # pdfminer raises many unrelated types for bad files
         raise _classify(exc) from exc
     with pdf, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             n = len(pdf.pages)
+        except MemoryError:
+            raise
         except Exception as exc:
             raise _classify(exc) from exc
         wanted = pages or list(range(1, n + 1))
@@ -142,6 +146,8 @@ def iter_pages(path: str | Path, pages: list[int] | None = None) -> Iterator[Pag
                 page = pdf.pages[number - 1]
                 result = _page_words(page, number)
                 page.close()
+            except MemoryError:
+                raise  # the worker's memory cap: the file is too large, not corrupt
             except Exception as exc:
                 raise _classify(exc) from exc
             yield result

@@ -5,7 +5,10 @@ Bump SCHEMA_VERSION on any change; it is stored in every Parquet file's metadata
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 SCHEMA_VERSION = "3"
 
@@ -99,7 +102,8 @@ FILES = _schema(
     "files",
 )
 
-STATUSES = ("parsed", "no_tracking_table", "empty", "duplicate", "encrypted", "corrupt", "not_pdf", "error", "timeout")
+STATUSES = ("parsed", "no_tracking_table", "empty", "duplicate", "encrypted", "corrupt", "not_pdf", "error", "timeout",
+            "too_large")
 # Statuses for which the file was read; anything else makes `ingest` exit 1.
 # `duplicate`: same bytes as another file of the batch, whose rows stand for both.
 READ_OK = frozenset({"parsed", "no_tracking_table", "empty", "duplicate"})
@@ -136,3 +140,49 @@ HISTORY = _schema(
 
 # Every dataset under OUT by name: the per-file datasets first, then the derived history.
 SCHEMAS = {"recommendations": RECOMMENDATIONS, "reports": REPORTS, "files": FILES, "history": HISTORY}
+
+
+class DatasetError(RuntimeError):
+    """A part file under OUT is not readable Parquet (truncated, foreign, or of another tool)."""
+
+
+def bad_part(part: Path, exc: BaseException) -> DatasetError:
+    return DatasetError(f"{part}: not a readable Parquet part ({str(exc).splitlines()[0]}); move it out of "
+                        f"{part.parent} or delete it and re-run `scrutiny ingest` (its PDF is parsed again)")
+
+
+def read_dataset(directory: Path, columns: list[str], with_part: bool = False) -> dict[str, list]:
+    """The `columns` of every part under `directory` as lists (plus `part`: each row's file).
+
+    Raises DatasetError naming the first part that is not readable Parquet.
+    """
+    out: dict[str, list] = {c: [] for c in [*columns, *(["part"] if with_part else [])]}
+    for part in sorted(directory.glob("*.parquet")):
+        try:
+            table = pq.read_table(part, columns=columns)
+        except (pa.ArrowException, OSError) as exc:
+            raise bad_part(part, exc) from exc
+        for c in columns:
+            out[c].extend(table.column(c).to_pylist())
+        if with_part:
+            out["part"].extend([str(part)] * table.num_rows)
+    return out
+
+
+PARQUET_MAGIC = b"PAR1"
+
+
+def check_parts(data: Path, names: tuple[str, ...] = ("recommendations", "reports", "files", "history")) -> None:
+    """Raise DatasetError for the first part under `data` that does not begin and end like
+    Parquet (a truncated copy, a foreign file): eight bytes read per part."""
+    for name in names:
+        for part in sorted((data / name).glob("**/*.parquet")):
+            try:
+                with open(part, "rb") as fh:
+                    head = fh.read(4)
+                    fh.seek(-4, 2)
+                    tail = fh.read(4)
+            except OSError as exc:
+                raise bad_part(part, exc) from exc
+            if head != PARQUET_MAGIC or tail != PARQUET_MAGIC:
+                raise bad_part(part, ValueError("no Parquet magic bytes at its start and end"))

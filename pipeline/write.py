@@ -1,30 +1,56 @@
 """Writing stage: Extractions to Parquet datasets under OUT (the only module writing files).
 
-Layout: OUT/recommendations/, OUT/reports/, OUT/files/, one part file per source
-PDF, named by its sha256, each written to a hidden temporary file and renamed into
-place, so a crash or Ctrl-C leaves every finished file's rows and no partial ones.
-The `files` part is written last: it marks the file as done for later runs.
+Layout: OUT/recommendations/ and OUT/reports/ hold one part per distinct PDF content,
+named by its sha256; OUT/files/ holds one part per PDF path, named by the path. Each
+part is written to a hidden temporary file and renamed into place, so a crash or
+Ctrl-C leaves every finished file's rows and no partial ones:
+
+- the `files` part is written last: it marks the file as done for later runs;
+- a path whose bytes changed gets its `files` part replaced in one rename, and the
+  rows of its old content are removed once no path refers to them;
+- rows no `files` row refers to (a run killed between the two writes) are removed when
+  the next writer starts, and the file is parsed again;
+- one writer per OUT at a time: `Writer` takes an advisory lock (OUT/.scrutiny.lock) and
+  says who holds it; readers never take it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import errno
+import fcntl
 import hashlib
+import json
 import os
+import socket
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from .extract import Extraction
 from .models import Provenance
-from .schema import SCHEMAS
+from .schema import SCHEMAS, check_parts, read_dataset
 
 # The datasets written one part per PDF (history is rebuilt whole by `write_history`).
 DATASETS = {name: SCHEMAS[name] for name in ("recommendations", "reports", "files")}
 # A file with one of these statuses is retried on the next run even without --force.
 RETRY_STATUSES = frozenset({"error", "timeout"})
+LOCK_NAME = ".scrutiny.lock"
+
+
+class WriterBusy(RuntimeError):
+    """Another ingest holds OUT's lock."""
+
+
+@dataclass(frozen=True)
+class Done:
+    """What OUT/files says of one PDF path: its content hash and status."""
+
+    sha256: str
+    status: str
 
 
 def part_name(key: str) -> str:
@@ -83,10 +109,15 @@ def rows(x: Extraction) -> dict[str, list[dict]]:
     return out
 
 
+def _temporary(path: Path) -> Path:
+    # The writer's pid in the name: a later run removes only the leftovers of dead writers.
+    return path.parent / f".{path.name}.{os.getpid()}.tmp"
+
+
 def write_table(table: pa.Table, path: Path) -> None:
     """Write a Parquet file atomically: hidden temporary file, fsync, rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"
+    tmp = _temporary(path)
     try:
         pq.write_table(table, tmp, compression="snappy")  # Parquet's default: fast, read everywhere
         with open(tmp, "rb+") as fh:
@@ -97,68 +128,168 @@ def write_table(table: pa.Table, path: Path) -> None:
             tmp.unlink()
 
 
-def record_key(x: Extraction) -> str:
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # somebody else's live process
+    return True
+
+
+def clean_temporaries(directory: Path) -> int:
+    """Remove the temporary files of dead writers under `directory`; return how many."""
+    n = 0
+    for tmp in directory.glob("*/.*.tmp"):
+        pid = tmp.name.rsplit(".", 2)[-2]
+        if not pid.isdigit() or not _alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+            n += 1
+    return n
+
+
+def record_key(sha256: str, source_file: str) -> str:
     """Records and reports are keyed by content: one part per distinct PDF."""
-    return x.sha256 or hashlib.sha256(x.source_file.encode()).hexdigest()
+    return sha256 or hashlib.sha256(source_file.encode()).hexdigest()
 
 
-def files_key(x: Extraction) -> str:
-    """`files` rows are keyed by content and path: every path gets its own row."""
-    return hashlib.sha256(f"{x.sha256}\0{x.source_file}".encode()).hexdigest()
+def files_key(source_file: str) -> str:
+    """`files` rows are keyed by the canonical path: one row per path, replaced when it changes."""
+    return hashlib.sha256(source_file.encode()).hexdigest()
 
 
 class Writer:
-    """Writes extractions under `out` and knows which files are already done."""
+    """Writes extractions under `out` (holding its lock) and knows which files are done."""
 
     def __init__(self, out: str | Path):
         self.out = Path(out)
         for name in DATASETS:
             (self.out / name).mkdir(parents=True, exist_ok=True)
-        self._clean_temporaries()
+        self._lock = self._acquire()
+        try:
+            clean_temporaries(self.out)
+            check_parts(self.out, ("recommendations", "reports", "history"))
+            self._files = self._read_files()
+        except BaseException:
+            self.close()
+            raise
+        self._collect_orphans()
 
-    def _clean_temporaries(self) -> None:
-        # Left by a run that was killed mid-write; never visible to readers.
-        for name in DATASETS:
-            for tmp in (self.out / name).glob(".*.tmp"):
-                tmp.unlink(missing_ok=True)
+    # -- the lock ------------------------------------------------------------------------
+    def _acquire(self) -> int:
+        path = self.out / LOCK_NAME
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                os.close(fd)
+                raise
+            holder = os.read(fd, 4096).decode("utf-8", "replace").strip() or "unknown"
+            os.close(fd)
+            raise WriterBusy(f"{self.out} is being written by another ingest ({holder}); "
+                             "wait for it to finish, or give another --out") from exc
+        me = {"pid": os.getpid(), "host": socket.gethostname(),
+              "since": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(me).encode(), 0)
+        return fd
 
-    def done(self) -> dict[str, dict[str, str]]:
-        """Return {sha256: {source_file: status}} of every file already ingested under `out`."""
-        files = self.out / "files"
-        out: dict[str, dict[str, str]] = {}
-        if not any(files.glob("*.parquet")):
-            return out
-        table = ds.dataset(files, format="parquet").to_table(columns=["sha256", "source_file", "status"])
-        for sha, src, status in zip(*(table.column(c).to_pylist() for c in ("sha256", "source_file", "status"))):
-            out.setdefault(sha, {})[src] = status
+    def close(self) -> None:
+        """Release OUT's lock (also when the process ends)."""
+        if self._lock >= 0:
+            os.ftruncate(self._lock, 0)
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+            os.close(self._lock)
+            self._lock = -1
+
+    def __enter__(self) -> Writer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- what is there ---------------------------------------------------------------------
+    def _read_files(self) -> dict[str, tuple[Done, Path]]:
+        table = read_dataset(self.out / "files", columns=["source_file", "sha256", "status"], with_part=True)
+        out: dict[str, tuple[Done, Path]] = {}
+        for src, sha, status, part in zip(*(table[c] for c in ("source_file", "sha256", "status", "part"))):
+            out[src] = (Done(sha, status), Path(part))
         return out
 
-    def write(self, x: Extraction) -> None:
-        """Write one extraction's rows (records first, the `files` row last)."""
+    def done(self) -> dict[str, Done]:
+        """{source_file: Done} of every path already in OUT/files."""
+        return {src: d for src, (d, _) in self._files.items()}
+
+    def _referenced(self) -> set[str]:
+        return {d.sha256 for d, _ in self._files.values()}
+
+    def _collect_orphans(self) -> None:
+        # Records of a file whose `files` row was never written (a run killed in between),
+        # or of content no path has any more: nobody refers to them.
+        keep = {part_name(record_key(sha, "")) for sha in self._referenced()}
+        for name in ("recommendations", "reports"):
+            for part in (self.out / name).glob("part-*.parquet"):
+                if part.name not in keep:
+                    part.unlink(missing_ok=True)
+
+    # -- writing ----------------------------------------------------------------------------
+    def write(self, x: Extraction) -> str | None:
+        """Write one extraction's rows (records first, the `files` row last). Returns the
+        sha256 the path held before when its bytes changed, else None."""
         data = rows(x)
-        for name in ("recommendations", "reports", "files"):
-            if x.status == "duplicate" and name != "files":
-                continue  # the first copy's rows stand for this one
-            key = files_key(x) if name == "files" else record_key(x)
-            path = self.out / name / part_name(key)
-            if data[name]:
-                write_table(pa.Table.from_pylist(data[name], schema=DATASETS[name]), path)
-            elif path.exists():
-                path.unlink()  # --force on a file that no longer yields rows
+        if x.status != "duplicate":  # the first copy's rows stand for a duplicate
+            key = record_key(x.sha256, x.source_file)
+            for name in ("recommendations", "reports"):
+                path = self.out / name / part_name(key)
+                if data[name]:
+                    write_table(pa.Table.from_pylist(data[name], schema=DATASETS[name]), path)
+                elif path.exists() and not any(d.sha256 == x.sha256 and d.status == "parsed"
+                                               for s, (d, _) in self._files.items() if s != x.source_file):
+                    path.unlink()  # --force on a file that no longer yields rows
+        new_part = self.out / "files" / part_name(files_key(x.source_file))
+        write_table(pa.Table.from_pylist(data["files"], schema=DATASETS["files"]), new_part)
+        before = self._files.get(x.source_file)
+        self._files[x.source_file] = (Done(x.sha256, x.status), new_part)
+        if before is None:
+            return None
+        old, old_part = before
+        if old_part != new_part:
+            old_part.unlink(missing_ok=True)  # a part of an older layout, or of an older run
+        if old.sha256 != x.sha256 and old.sha256 not in self._referenced():
+            for name in ("recommendations", "reports"):
+                (self.out / name / part_name(record_key(old.sha256, ""))).unlink(missing_ok=True)
+        return old.sha256 if old.sha256 != x.sha256 else None
 
 
 def write_bytes(path: str | Path, payload: bytes) -> None:
-    """Write a small artefact (an inspect PNG, an HTML report) atomically."""
+    """Write a small artefact (an inspect PNG, an HTML report) atomically into an existing folder."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.tmp"
-    tmp.write_bytes(payload)
-    os.replace(tmp, path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(errno.ENOENT, "folder does not exist", str(path.parent))
+    tmp = _temporary(path)
+    try:
+        tmp.write_bytes(payload)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
 
 
 def history_path(out: str | Path) -> Path:
     """Where OUT/history's single part file lives."""
     return Path(out) / "history" / "part-0.parquet"
+
+
+def history_stale(out: str | Path) -> bool:
+    """Whether OUT/history is missing or older than any change to the per-file datasets
+    (a part written, replaced or removed changes its folder's modification time)."""
+    path = history_path(out)
+    if not path.exists():
+        return True
+    written = path.stat().st_mtime_ns
+    return any((Path(out) / name).stat().st_mtime_ns > written for name in DATASETS if (Path(out) / name).is_dir())
 
 
 def write_history(out: str | Path, records: list[dict]) -> Path:
