@@ -8,7 +8,7 @@ OUT ?= data/processed
 # The HTML report test opens the report in Debian's chromium; install it when missing.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint bench clean browser
+.PHONY: run test lint bench faults clean browser
 
 $(BIN)/scrutiny: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ test: $(VENV)/.dev lint browser
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/run.py
+
+# Fault injection (not part of `make test`): SIGKILL the ingest at 20 random moments, re-run, compare.
+faults: $(VENV)/.dev
+	$(BIN)/python bench/faults.py --trials 20
 
 clean:
 	rm -rf $(OUT)/recommendations $(OUT)/reports $(OUT)/files $(OUT)/history

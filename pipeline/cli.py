@@ -37,7 +37,26 @@ rules_option = click.option("--rules", "rules_dir", type=click.Path(exists=True,
                             envvar="SCRUTINY_RULES", help="Rules directory (default: the bundled rules/).")
 
 
-@click.group(context_settings=CONTEXT)
+class _Group(click.Group):
+    """A click group that turns an unreadable part under OUT into one line and exit 1."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from .schema import DatasetError
+
+        try:
+            return super().invoke(ctx)
+        except DatasetError as exc:
+            _fail(str(exc), 1)
+
+
+def _output_file(path: str, option: str) -> None:
+    """A usage error unless `path` can be written: its folder exists (nothing is created)."""
+    parent = Path(path).parent
+    if not parent.is_dir():
+        raise click.BadParameter(f"cannot write {path}: {parent} is not an existing folder", param_hint=option)
+
+
+@click.group(cls=_Group, context_settings=CONTEXT)
 @click.version_option(package_name="scrutiny-tracking")
 def cli() -> None:
     """Extract council scrutiny recommendation-tracking reports from PDF into Parquet."""
@@ -246,6 +265,7 @@ def report(year: str | None, year_kind: str, out: str, data: str, rules_dir: str
             raise click.BadParameter(str(exc), param_hint="--year") from exc
     if not Path(data, "recommendations").is_dir():
         raise click.UsageError(f"no datasets under {data}: run `scrutiny ingest` first")
+    _output_file(out, "--out")
     r = build_report(data, _rules(rules_dir), year, year_kind)
     write_bytes(out, render_html(r).encode("utf-8"))
     h = r.headline
@@ -354,11 +374,15 @@ def inspect(pdf: str, page: int | None, png: str | None, scheme: str | None, rul
             r.scheme(scheme)
         except RulesError as exc:
             raise click.BadParameter(str(exc), param_hint="--scheme") from exc
+    if png:
+        _output_file(png, "--png")
     try:
         doc = read_document(pdf)
     except ReadError as exc:
         click.echo(f"{pdf}: {exc.status}: {exc.message}", err=True)
         sys.exit(1)
+    if page is not None and page > doc.n_pages:
+        raise click.BadParameter(f"{pdf} has {doc.n_pages} page(s)", param_hint="--page")
     res = extract_document(doc, r, scheme)
     text, first_page = describe(res, f"{doc.path}: {len(doc.pages)} page(s), sha256 {doc.sha256[:16]}…", page)
     click.echo(text)

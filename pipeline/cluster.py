@@ -19,7 +19,7 @@ import select
 import signal
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from .extract import Extraction
@@ -35,7 +35,7 @@ IN_FLIGHT_PER_THREAD = 4
 CONNECT_TIMEOUT = 10.0  # seconds to reach the scheduler
 
 
-def _in_child(job: Job, timeout: float, rules: Rules | None) -> Extraction:
+def _in_child(job: Job, timeout: float, rules: Rules | None, task: Callable[..., Extraction] = run_job) -> Extraction:
     """Parse `job` in a forked child that is killed after `timeout` seconds.
 
     Dask workers are daemonic processes, which multiprocessing (and so pebble) may not
@@ -49,7 +49,7 @@ def _in_child(job: Job, timeout: float, rules: Rules | None) -> Extraction:
         try:
             os.close(read_fd)
             with os.fdopen(write_fd, "wb") as out:
-                pickle.dump(run_job(job, rules), out, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(task(job, rules), out, protocol=pickle.HIGHEST_PROTOCOL)
         except BaseException:  # noqa: BLE001 - nothing may escape a forked child
             code = 1
         finally:
@@ -76,12 +76,13 @@ def _in_child(job: Job, timeout: float, rules: Rules | None) -> Extraction:
     return result
 
 
-def dask_task(job: Job, timeout: float | None, rules: Rules | None = None) -> Extraction:
+def dask_task(job: Job, timeout: float | None, rules: Rules | None = None,
+              task: Callable[..., Extraction] = run_job) -> Extraction:
     """What a Dask worker runs for one file, with the driver's rules: with a timeout, in a
-    child it can kill."""
+    child it can kill. `task(job, rules)` parses the file (tests give a stand-in)."""
     if timeout is None or not hasattr(os, "fork"):
-        return run_job(job, rules)
-    return _in_child(job, timeout, rules)
+        return task(job, rules)
+    return _in_child(job, timeout, rules, task)
 
 
 class ClusterError(RuntimeError):
@@ -100,7 +101,8 @@ def connect(address: str, timeout: float | None = None) -> distributed.Client:
         raise ClusterError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
 
 
-def run_on_dask(jobs: list[Job], address: str, timeout: float | None, rules: Rules | None = None) -> Iterator[Extraction]:
+def run_on_dask(jobs: list[Job], address: str, timeout: float | None, rules: Rules | None = None,
+                task: Callable[..., Extraction] = run_job) -> Iterator[Extraction]:
     """Parse `jobs` on the Dask cluster whose scheduler is at `address` with the driver's
     `rules` (sent to every worker once); yield as done."""
     from distributed import as_completed
@@ -116,7 +118,7 @@ def run_on_dask(jobs: list[Job], address: str, timeout: float | None, rules: Rul
         def submit() -> None:
             job = queue.pop()
             # pure=False: the same file submitted twice (a --force re-run) is parsed again.
-            fut = client.submit(dask_task, job, timeout, shared, pure=False, key=f"scrutiny-{uuid.uuid4().hex}")
+            fut = client.submit(dask_task, job, timeout, shared, task, pure=False, key=f"scrutiny-{uuid.uuid4().hex}")
             owner[fut.key] = job
             pending.add(fut)
 

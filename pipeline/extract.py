@@ -20,7 +20,7 @@ from .cover import cover_fields, cover_start, find_council
 from .models import CoverField, Document, RecBlock, Recommendation, Report
 from .normalise import recommendation, report
 from .prefilter import PageSelection, select_pages
-from .read import ReadError, file_sha256, page_texts, read_document
+from .read import TOO_LARGE, ReadError, file_sha256, page_texts, read_document
 from .rules import Rules, Scheme
 from .scheme import confirmed, detect_scheme
 
@@ -155,8 +155,7 @@ def extract_file(path: str | Path, rules: Rules, scheme_id: str | None = None, s
     except ReadError as exc:
         return done(exc.status, exc.message, sha=sha)
     except MemoryError:
-        return done("too_large", "needed more memory than a worker may take (--max-memory); not parsed; "
-                    "re-run with a larger --max-memory and --force to try again", sha=sha)
+        return done("too_large", TOO_LARGE, sha=sha)
     except Exception as exc:  # a parser bug must not stop the batch; keep the reason
         where = traceback.extract_tb(exc.__traceback__)[-1]
         return done("error", f"internal error: {type(exc).__name__}: {exc} ({Path(where.filename).name}:{where.lineno})", sha=sha)

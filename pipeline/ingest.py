@@ -128,17 +128,17 @@ def timed_out(job: Job, timeout: float) -> Extraction:
 
 
 def _local(jobs: list[Job], rules: Rules, workers: int, timeout: float | None, max_memory: int,
-           task: Callable[[Job], Extraction] = run_job) -> Iterator[Extraction]:
+           task: Callable[..., Extraction] = run_job) -> Iterator[Extraction]:
     """Run jobs in this process (one worker, no timeout, no memory cap) or in a pool of
     worker processes.
 
     The pool kills a worker whose file passes `timeout` and starts a fresh one, and
     replaces every worker after MAX_TASKS files so memory stays flat over long batches.
-    `task` is what a worker runs for a job (tests give a slow stand-in).
+    `task(job)` is what a worker runs for a job (tests give a slow stand-in).
     """
     if timeout is None and max_memory <= 0 and (workers <= 1 or len(jobs) <= 1):
         for job in jobs:
-            yield task(job) if task is not run_job else run_job(job, rules)
+            yield task(job, rules)
         return
     from pebble import ProcessExpired, ProcessPool
 
@@ -227,7 +227,7 @@ def ingest(
     all_pages: bool = False,
     dask_scheduler: str | None = None,
     on_file: Callable[[Extraction | None, Path], None] | None = None,
-    task: Callable[[Job], Extraction] = run_job,
+    task: Callable[..., Extraction] = run_job,
 ) -> IngestSummary:
     """Ingest the PDFs under `paths` into the datasets under `out`.
 
@@ -256,7 +256,7 @@ def ingest(
         if dask_scheduler:
             from .cluster import run_on_dask
 
-            results = run_on_dask(plan.todo, dask_scheduler, timeout, rules)
+            results = run_on_dask(plan.todo, dask_scheduler, timeout, rules, task)
         else:
             results = _local(plan.todo, rules, max(1, workers), timeout, max_memory, task)
         for x in results:

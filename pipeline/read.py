@@ -31,8 +31,12 @@ PDF_MAGIC = b"%PDF-"
 _HASH_CHUNK = 1 << 20
 
 
+TOO_LARGE = ("needed more memory than a worker may take (--max-memory); not parsed; re-run with a larger "
+             "--max-memory and --force to try again")
+
+
 class ReadError(Exception):
-    """A PDF could not be read. `status` is one of empty/encrypted/corrupt/not_pdf."""
+    """A PDF could not be read. `status` is one of empty/encrypted/corrupt/not_pdf/too_large."""
 
     def __init__(self, status: str, message: str):
         super().__init__(message)
@@ -106,6 +110,8 @@ def _classify(exc: BaseException) -> ReadError:
     if isinstance(inner, (PDFPasswordIncorrect, PDFEncryptionError)):
         return ReadError("encrypted", "password-protected PDF: cannot be read without its password")
     text = str(inner) or type(inner).__name__
+    if isinstance(inner, MemoryError) or "unable to allocate" in text.lower():  # zlib under the memory cap
+        return ReadError("too_large", TOO_LARGE)
     if isinstance(inner, (PDFSyntaxError, PSException)) or isinstance(exc, PdfminerException):
         return ReadError("corrupt", f"malformed PDF: {text}")
     return ReadError("corrupt", f"cannot parse PDF: {type(inner).__name__}: {text}")

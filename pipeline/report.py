@@ -139,7 +139,8 @@ def draw_charts(report: AnnualReport) -> dict[str, str]:
     import matplotlib.pyplot as plt
 
     charts: dict[str, str] = {}
-    with plt.rc_context({"svg.fonttype": "none", "font.size": 9, "svg.hashsalt": "scrutiny"}):
+    # text.parse_math off: a committee named "Budget $5m$" is text, not TeX maths.
+    with plt.rc_context({"svg.fonttype": "none", "font.size": 9, "svg.hashsalt": "scrutiny", "text.parse_math": False}):
         if not report.trend.empty:
             t = report.trend
             fig, ax = plt.subplots(figsize=(7, 3.2))

@@ -18,7 +18,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .settings import Settings
 
-DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+
+def _bundled_rules_dir() -> Path:
+    """The rules of a checkout (top-level rules/), or those shipped inside the installed package."""
+    here = Path(__file__).resolve().parent
+    checkout = here.parent / "rules"
+    return checkout if (checkout / "columns.yaml").is_file() else here / "bundled_rules"
+
+
+DEFAULT_RULES_DIR = _bundled_rules_dir()
 MONTH_ALTERNATION = (
     r"January|February|March|April|May|June|July|August|September|October|November|December"
     r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec"

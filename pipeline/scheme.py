@@ -71,7 +71,7 @@ def detect_scheme(text: str, assessments: list[str], rules: Rules,
         if found is not None:
             return rules.schemes[found], f"scheme.detect.{source}"
     council = next((c for c in rules.cover.councils if c.id == council_id), None)
-    if council is not None and council.scheme is not None:
+    if council is not None and council.scheme in rules.schemes:
         return rules.schemes[council.scheme], f"scheme.council.{council.id}"
     found = _best([(label_fit(s, assessments), s.id) for s in rules.schemes.values()], 0.5)
     if found is not None:

@@ -362,3 +362,27 @@ def random_report(path: Path, seed: int) -> tuple[list[dict], list[dict], str]:
         table_report(path, heads, widths, recs, fields=fields, font=font, size=size, ruled=ruled,
                      evidence_row=rng.choice(WORDINGS["evidence"]), space_before=rng.randint(0, 600))
     return recs, truth, f"{desc}, headers {heads}, widths {widths}"
+
+
+def inflating_pdf(path: Path, megabytes: int) -> Path:
+    """A one-page PDF whose content stream is a few hundred KB compressed and `megabytes`
+    MB inflated (spaces: valid, harmless content), written without holding it in memory."""
+    import zlib
+
+    comp = zlib.compressobj(9)
+    chunk = b" " * (1 << 20)
+    body = b"".join(comp.compress(chunk) for _ in range(megabytes)) + comp.flush()
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(body) + body + b"\nendstream"]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for k, obj in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % k + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    path.write_bytes(bytes(out))
+    return path

@@ -81,3 +81,30 @@ def test_new_scheme_is_a_rules_file_only(tmp_path):
     assert (row["category_scheme"], row["category_code"], row["category_label"]) == ("testshire", 2, "Partially Implemented")
     assert str(row["target_date"]) == "2020-12-31"
     assert str(row["anticipated_date"]) == "2021-06-30"
+
+
+def test_wheel_ships_the_rules(tmp_path):
+    """Bug: the wheel held no rules/, so a plain `pip install` (or a Dask worker set up as
+    the README says) could not load them."""
+    import subprocess
+    import sys
+    import zipfile
+    from pathlib import Path
+
+    from pipeline.rules import load_rules
+
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(root)],
+                   check=True, capture_output=True)
+    (wheel,) = tmp_path.glob("*.whl")
+    with zipfile.ZipFile(wheel) as z:
+        z.extractall(tmp_path / "site")
+    shipped = tmp_path / "site" / "pipeline" / "bundled_rules"
+    expected = sorted(p.relative_to(root / "rules").as_posix() for p in (root / "rules").rglob("*.yaml"))
+    assert sorted(p.relative_to(shipped).as_posix() for p in shipped.rglob("*.yaml")) == expected
+    assert sorted(load_rules(shipped).schemes) == sorted(load_rules().schemes)
+    # Installed (no top-level rules/ beside the package), the package finds them itself.
+    probe = "import pipeline.rules as r; print(r.DEFAULT_RULES_DIR)"
+    found = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env={"PYTHONPATH": str(tmp_path / "site")},
+                           capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == str(shipped.resolve())

@@ -1,0 +1,32 @@
+"""Stand-in parse jobs for the pool, Dask and fault tests: fast and deterministic, so no
+test depends on how busy the machine is. Module-level, so worker processes import them."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from pipeline.extract import Extraction
+from pipeline.ingest import Job, failed, run_job
+from pipeline.rules import Rules
+
+
+def quick_or_stuck(job: Job, rules: Rules | None = None) -> Extraction:
+    """A canned result at once; a file named `*stuck*` never finishes (it must be timed out)."""
+    if "stuck" in Path(job.path).name:
+        time.sleep(3600)
+    return failed(job, "no_tracking_table", "stand-in: not parsed")
+
+
+def parse_or_stuck(job: Job, rules: Rules | None = None) -> Extraction:
+    """The real parse; a file named `*stuck*` never finishes."""
+    if "stuck" in Path(job.path).name:
+        time.sleep(3600)
+    return run_job(job, rules)
+
+
+def fail_first_copy(job: Job, rules: Rules | None = None) -> Extraction:
+    """The real parse, except that `a.pdf` ends in `error` (as a crash or a timeout would)."""
+    if Path(job.path).name == "a.pdf":
+        return failed(job, "error", "stand-in: the original could not be parsed this time")
+    return run_job(job, rules)

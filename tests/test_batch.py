@@ -1,0 +1,270 @@
+"""The batch under kills, concurrency, changed files and hostile input (issue #10): nothing
+lost, nothing doubled, one line instead of a traceback."""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import subprocess
+import sys
+
+import pyarrow.dataset as ds
+import pytest
+from click.testing import CliRunner
+from standins import fail_first_copy
+
+from conftest import PDFS, gold_for
+from pdfgen import inflating_pdf
+from pipeline.cli import cli
+from pipeline.ingest import ingest
+from pipeline.write import Writer, WriterBusy, history_path
+
+TWO = [p for p in PDFS if p.name.startswith("bham-2016-11-fly-tipping--birmingham.")] + \
+      [p for p in PDFS if p.name.startswith("stockton-2016-12-home-care--tracker")]
+
+
+def rows(out, name):
+    path = out / name
+    return ds.dataset(path, format="parquet").to_table().to_pylist() if any(path.glob("*.parquet")) else []
+
+
+def by_name(out):
+    return {f["source_file"].rsplit("/", 1)[-1]: f for f in rows(out, "files")}
+
+
+def n_recs(pdf):
+    return len(gold_for(pdf)["recommendations"])
+
+
+def test_copy_waits_for_its_original(tmp_path, rules):
+    """Bug: the copy's `duplicate` row was written before the original was parsed; when the
+    original failed, the next run took it for a duplicate of the copy and neither was ever parsed."""
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(TWO[0], src / "a.pdf")
+    shutil.copy(TWO[0], src / "b.pdf")
+    out = tmp_path / "out"
+    first = ingest([src], out, rules, task=fail_first_copy)
+    assert first.statuses == {"error": 1} and [w.rsplit("/", 1)[-1] for w in first.waiting] == ["b.pdf"]
+    assert set(by_name(out)) == {"a.pdf"}  # nothing written for the copy yet
+    again = ingest([src], out, rules)
+    files = by_name(out)
+    assert files["a.pdf"]["status"] == "parsed" and files["b.pdf"]["status"] == "duplicate"
+    assert again.recommendations == n_recs(TWO[0]) and len(rows(out, "recommendations")) == n_recs(TWO[0])
+    assert ingest([src], out, rules).skipped == 2  # and it stays that way
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_changed_bytes_replace_the_paths_rows(tmp_path, rules, force):
+    """Bug: new bytes at the same path kept the old rows beside the new ones, even with --force."""
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(TWO[0], src / "r.pdf")
+    out = tmp_path / "out"
+    ingest([src], out, rules)
+    shutil.copy(TWO[1], src / "r.pdf")  # another report at the same path
+    summary = ingest([src], out, rules, force=force)
+    assert summary.changed == 1 and summary.statuses == {"parsed": 1}
+    files = rows(out, "files")
+    assert len(files) == 1 and files[0]["status"] == "parsed"
+    recs = rows(out, "recommendations")
+    assert len(recs) == n_recs(TWO[1]) and {r["report_id"] for r in recs} == {files[0]["sha256"]}
+    assert len(rows(out, "reports")) == 1
+    r = CliRunner().invoke(cli, ["ingest", str(src), "--out", str(out), "--quiet"])
+    assert r.exit_code == 0 and "1 already done" in r.output
+
+
+def test_identity_is_the_canonical_path(tmp_path, rules, monkeypatch):
+    """Bug: the same folder given relatively, then absolutely, came out as 11 duplicates."""
+    src = tmp_path / "in"
+    src.mkdir()
+    for p in TWO:
+        shutil.copy(p, src / p.name)
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out"
+    ingest(["in"], out, rules)
+    again = ingest([str(src.resolve())], out, rules)
+    assert again.skipped == 2 and not again.statuses
+    assert all(f["source_file"].startswith(str(tmp_path.resolve())) for f in rows(out, "files"))
+
+
+def test_history_rebuilt_when_older_than_the_data(tmp_path, rules):
+    """Bug: a kill after the last file but before the history rewrite left the old history,
+    and every later run said "nothing new"; a killed history write left its temp file forever."""
+    out = tmp_path / "out"
+    ingest([TWO[0]], out, rules)
+    before = history_path(out).stat().st_mtime_ns
+
+    def stop_at_the_end(x, path):
+        if x is not None:
+            raise KeyboardInterrupt  # after the file is written, before the history
+
+    with pytest.raises(KeyboardInterrupt):
+        ingest([TWO[1]], out, rules, on_file=stop_at_the_end)
+    assert history_path(out).stat().st_mtime_ns == before  # stale now
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    leftover = out / "history" / f".part-0.parquet.{dead.stdout.strip()}.tmp"
+    leftover.write_bytes(b"partial")
+    live = subprocess.Popen(["sleep", "60"])
+    alive = out / "files" / f".part-x.parquet.{live.pid}.tmp"  # another live process's
+    alive.write_bytes(b"partial")
+    try:
+        summary = ingest([TWO[0], TWO[1]], out, rules)
+    finally:
+        live.kill()
+    assert summary.skipped == 2 and not summary.statuses
+    assert summary.history == n_recs(TWO[0]) + n_recs(TWO[1])  # rebuilt from the data, not "nothing new"
+    assert not leftover.exists() and alive.exists()
+    alive.unlink()
+
+
+def test_one_writer_per_out(tmp_path, rules):
+    """Bug: a second ingest deleted the first one's temporary files and crashed it."""
+    out = tmp_path / "out"
+    ingest([TWO[0]], out, rules)
+    with Writer(out):
+        with pytest.raises(WriterBusy, match=f"pid.*{os.getpid()}"):
+            ingest([TWO[1]], out, rules)
+        r = CliRunner().invoke(cli, ["ingest", str(TWO[1]), "--out", str(out), "--quiet"])
+        assert r.exit_code == 2 and "is being written by another ingest" in r.output
+        # Readers are never blocked.
+        r = CliRunner().invoke(cli, ["query", "select count(*) as n from files", "--data", str(out), "--format", "csv"])
+        assert r.exit_code == 0 and r.output.splitlines() == ["n", "1"]
+    assert ingest([TWO[1]], out, rules).statuses == {"parsed": 1}  # the lock is released
+
+
+@pytest.mark.parametrize("sql", [
+    "copy (select 1) to '{elsewhere}'",
+    "copy (select * from files) to '{out}/files' (partition_by (status), overwrite true)",
+    "attach '{elsewhere}.db'",
+    "select * from read_csv('/etc/passwd')",
+    "select * from read_csv('{out}/../secret.csv')",
+    "set enable_external_access = true",
+    "create table t as select 1",
+    "",
+])
+def test_query_is_read_only(tmp_path, rules, sql):
+    """Bug: `scrutiny query` could write anywhere (COPY, ATTACH), delete every `files` part
+    (COPY … OVERWRITE) and read any file (read_csv('/etc/passwd'))."""
+    out = tmp_path / "out"
+    ingest([TWO[0]], out, rules)
+    (tmp_path / "secret.csv").write_text("a\n1\n")
+    before = sorted(p.name for p in (out / "files").iterdir())
+    elsewhere = tmp_path / "elsewhere.csv"
+    r = CliRunner().invoke(cli, ["query", sql.format(out=out, elsewhere=elsewhere), "--data", str(out)])
+    assert r.exit_code == 2 and "query failed" in r.output, r.output
+    assert not elsewhere.exists() and not (tmp_path / "elsewhere.csv.db").exists()
+    assert sorted(p.name for p in (out / "files").iterdir()) == before
+
+
+def test_one_line_errors(tmp_path, rules, monkeypatch):
+    """Bug: tracebacks for --out below a file, a broken part in OUT, a full disk, a read-only
+    OUT, report/inspect output below a file or in a missing folder, inspect --page 999."""
+    runner = CliRunner()
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    r = runner.invoke(cli, ["ingest", str(TWO[0]), "--out", str(a_file / "out"), "--quiet"])
+    assert r.exit_code == 2 and "cannot use" in r.output and "Traceback" not in r.output
+    out = tmp_path / "out"
+    assert runner.invoke(cli, ["ingest", str(TWO[0]), "--out", str(out), "--quiet"]).exit_code == 0
+    for args in (["report", "--data", str(out), "--out", str(a_file / "x.html")],
+                 ["report", "--data", str(out), "--out", str(tmp_path / "missing" / "x.html")],
+                 ["inspect", str(TWO[0]), "--png", str(a_file / "p.png")],
+                 ["inspect", str(TWO[0]), "--page", "999"]):
+        r = runner.invoke(cli, args)
+        assert r.exit_code == 2 and r.exception is None or isinstance(r.exception, SystemExit), (args, r.output)
+        assert r.exit_code == 2, (args, r.output)
+    assert not (tmp_path / "missing").exists()
+    # A truncated part: named, with the way to repair it, by ingest and by every reader.
+    part = next((out / "recommendations").glob("*.parquet"))
+    part.write_bytes(part.read_bytes()[:100])
+    for args in (["ingest", str(TWO[1]), "--out", str(out), "--quiet"], ["stats", "--data", str(out)],
+                 ["report", "--data", str(out), "--out", str(tmp_path / "r.html")], ["check", "--data", str(out)],
+                 ["query", "select 1", "--data", str(out)]):
+        r = runner.invoke(cli, args)
+        assert r.exit_code == 1 and part.name in r.output and "delete it and re-run" in r.output, (args, r.output)
+    part.unlink()
+    # A full disk (or a read-only folder) while writing: one line, what was written, exit 1.
+    import pipeline.write
+
+    for err in (errno.ENOSPC, errno.EROFS):
+        def broken(table, path, err=err):
+            raise OSError(err, os.strerror(err), str(path))
+
+        monkeypatch.setattr(pipeline.write, "write_table", broken)
+        r = runner.invoke(cli, ["ingest", str(TWO[1]), "--out", str(out), "--quiet", "--force"])
+        assert r.exit_code == 1 and os.strerror(err) in r.output and "re-run" in r.output and r.exception is not None
+        assert isinstance(r.exception, SystemExit), r.output
+
+
+def test_report_with_maths_in_a_committee_name(tmp_path, rules):
+    """Bug: a committee named with `$…$` crashed matplotlib's maths-text parser in `report`."""
+    import dataclasses
+
+    from pipeline.extract import extract_file
+    from pipeline.write import Writer
+
+    x = extract_file(TWO[0], rules)
+    x = dataclasses.replace(x, report=dataclasses.replace(x.report, committee="Budget $5m$ Committee"))
+    out = tmp_path / "out"
+    with Writer(out) as w:
+        w.write(x)
+    r = CliRunner().invoke(cli, ["report", "--data", str(out), "--out", str(tmp_path / "r.html")])
+    assert r.exit_code == 0, r.output
+    assert "Budget $5m$ Committee" in (tmp_path / "r.html").read_text()
+
+
+def test_memory_cap_turns_a_bomb_into_a_status(tmp_path, rules):
+    """Bug: a PDF whose stream inflates without bound took all the memory it could."""
+    src = tmp_path / "in"
+    src.mkdir()
+    inflating_pdf(src / "bomb.pdf", 600)
+    shutil.copy(TWO[0], src / "fine.pdf")
+    out = tmp_path / "out"
+    summary = ingest([src], out, rules, workers=1, max_memory=200)
+    files = by_name(out)
+    assert files["bomb.pdf"]["status"] == "too_large" and "--max-memory" in files["bomb.pdf"]["message"]
+    assert files["fine.pdf"]["status"] == "parsed" and summary.recommendations == n_recs(TWO[0])
+
+
+def test_small_things(tmp_path, rules, monkeypatch):
+    """Ctrl-C exits 130 and says how far it got; an empty folder says so; a re-run counts
+    the files still failing from earlier runs."""
+    runner = CliRunner()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = runner.invoke(cli, ["ingest", str(empty), "--out", str(tmp_path / "o1"), "--quiet"])
+    assert r.exit_code == 0 and f"no PDFs found under {empty}" in r.output
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(TWO[0], src / "a.pdf")
+    (src / "b.pdf").write_bytes(b"%PDF-1.4 truncated")
+    out = tmp_path / "out"
+    assert runner.invoke(cli, ["ingest", str(src), "--out", str(out), "--quiet"]).exit_code == 1
+    r = runner.invoke(cli, ["ingest", str(src), "--out", str(out), "--quiet"])
+    assert "1 file(s) still failing from earlier runs: scrutiny check" in r.output
+    import pipeline.ingest
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    shutil.copy(TWO[1], src / "c.pdf")
+    monkeypatch.setattr(pipeline.ingest, "extract_file", interrupted)
+    r = runner.invoke(cli, ["ingest", str(src), "--out", str(out), "--quiet", "--workers", "1", "--timeout", "0",
+                            "--max-memory", "0"])
+    assert r.exit_code == 130 and "interrupted after 0 file(s)" in r.output and "a re-run continues" in r.output
+
+
+def test_workers_get_the_drivers_rules(tmp_path):
+    """Bug: a Rules object given to the Python API was dropped in pool workers (scheme None)."""
+    from pipeline.rules import load_rules
+
+    custom = load_rules()
+    renamed = custom.schemes["birmingham"].model_copy(update={"id": "brum"})
+    custom = custom.model_copy(update={"schemes": {"brum": renamed, "stockton": custom.schemes["stockton"]}})
+    one, two = tmp_path / "one", tmp_path / "two"
+    ingest([TWO[0]], one, custom, workers=1)
+    ingest(PDFS[:3], two, custom, workers=2, timeout=600)
+    assert {r["category_scheme"] for r in rows(one, "reports")} == {"brum"}
+    assert {r["category_scheme"] for r in rows(two, "reports")} == {"brum"}
