@@ -26,11 +26,18 @@ from .rules import Rules, RulesError, load_rules
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-def _rules(rules_dir: str | None) -> Rules:
+def _rules(rules_dir: str | None, scheme: str | None = None) -> Rules:
+    """The rules of `rules_dir` (usage error when invalid), checking that `--scheme` names one."""
     try:
-        return load_rules(rules_dir)
+        rules = load_rules(rules_dir)
     except RulesError as exc:
         raise click.UsageError(f"invalid rules: {exc}") from exc
+    if scheme is not None:
+        try:
+            rules.scheme(scheme)
+        except RulesError as exc:
+            raise click.BadParameter(str(exc), param_hint="--scheme") from exc
+    return rules
 
 
 rules_option = click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False),
@@ -100,12 +107,7 @@ def ingest(paths: tuple[str, ...], out: str, force: bool, scheme: str | None, wo
     from .ingest import default_workers, find_pdfs
     from .ingest import ingest as run_ingest
 
-    rules = _rules(rules_dir)
-    if scheme is not None:
-        try:
-            rules.scheme(scheme)
-        except RulesError as exc:
-            raise click.BadParameter(str(exc), param_hint="--scheme") from exc
+    rules = _rules(rules_dir, scheme)
     if dask_scheduler:
         try:
             import distributed  # noqa: F401
@@ -368,12 +370,7 @@ def inspect(pdf: str, page: int | None, png: str | None, scheme: str | None, rul
     from .read import ReadError, read_document, render_page
     from .write import write_bytes
 
-    r = _rules(rules_dir)
-    if scheme is not None:
-        try:
-            r.scheme(scheme)
-        except RulesError as exc:
-            raise click.BadParameter(str(exc), param_hint="--scheme") from exc
+    r = _rules(rules_dir, scheme)
     if png:
         _output_file(png, "--png")
     try:

@@ -178,6 +178,14 @@ class Flow:
     def space(self, points: float) -> None:
         self.y -= points
 
+    def start(self, cover: list[str] | None, space_before: float) -> None:
+        """A cover page (default `cover_lines()`), then the appendix heading `space_before` above the table."""
+        for line in cover if cover is not None else cover_lines():
+            self.text(line)
+        self.new_page()
+        self.text("Appendix 2: Progress with Recommendations", bold=True, size=self.size + 2)
+        self.space(space_before)
+
     def save(self) -> None:
         self.new_page()
         self.c.save()
@@ -200,11 +208,7 @@ def table_report(path: Path, headers: list[str], widths: list[float], recs: list
     full-width row under each record's row, which repeats the header (Birmingham style).
     `space_before` pushes the first header down the page (a header at the page foot)."""
     f = Flow(path, font=font, size=size, ruled=ruled, pagesize=pagesize)
-    for line in cover if cover is not None else cover_lines():
-        f.text(line)
-    f.new_page()
-    f.text("Appendix 2: Progress with Recommendations", bold=True, size=size + 2)
-    f.space(space_before)
+    f.start(cover, space_before)
     if evidence_row is None:
         f.row(widths, headers, bold=True)
         f.repeat = (widths, headers) if repeat_header else None
@@ -227,11 +231,7 @@ def keyvalue_report(path: Path, labels: dict[str, str], widths: tuple[float, flo
     field to its printed label, the recommendation's label printed as "<label> <number>",
     or (`title_row`) as a full-width row "<label> <number>" above a plain "<label>" row."""
     f = Flow(path, font=font, size=size, ruled=ruled)
-    for line in cover if cover is not None else cover_lines():
-        f.text(line)
-    f.new_page()
-    f.text("Appendix 2: Progress with Recommendations", bold=True, size=size + 2)
-    f.space(space_before)
+    f.start(cover, space_before)
     for rec in recs:
         f.space(14)
         if title_row:
