@@ -46,6 +46,7 @@ class _Record:
     label: str = ""
     label_rule: str = ""
     title: tuple[str, str] | None = None  # the label of a title row above the table
+    opened_as: str = ""  # the field the opening row's label named
     rows: list[_Row] = field(default_factory=list)
 
     def close(self) -> RecBlock | None:
@@ -57,8 +58,9 @@ class _Record:
                 continue
             cells.setdefault(row.fld, []).extend(row.values)
             rule_ids.setdefault(row.fld, row.rule_id)
-        if not self.label and "recommendation" not in cells:
-            return None  # a key/value table that is no recommendation (a cover's details)
+        named = {r.fld for r in self.rows} - {"other", "number", "recommendation"}
+        if not self.label and not (self.opened_as == "recommendation" and len(named) >= 2):
+            return None  # a key/value table that is no recommendation (a form, a cover's details)
         header = "+".join(dict.fromkeys(r.rule_id for r in self.rows if r.fld != "other"))
         columns = frozenset(r.fld for r in self.rows) - {"other"}
         return RecBlock(self.label, self.label_rule, LAYOUT,
@@ -227,7 +229,7 @@ class KeyValueFinder:
                         pass  # a wrapped label ("Recommendation" / "R 01") is not a new record
                     else:
                         close()
-                        rec = _Record(opened[0], title=title)
+                        rec = _Record(opened[0], title=title, opened_as=row.fld)
                         title = None
                         rec.rows.append(row)
                         _, value = self._split(ln, rec.value_x0)
