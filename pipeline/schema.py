@@ -156,17 +156,26 @@ def read_dataset(directory: Path, columns: list[str], with_part: bool = False) -
 
     Raises DatasetError naming the first part that is not readable Parquet.
     """
+    import pyarrow.dataset as ds
+
     out: dict[str, list] = {c: [] for c in [*columns, *(["part"] if with_part else [])]}
-    for part in sorted(directory.glob("*.parquet")):
-        try:
-            table = pq.read_table(part, columns=columns)
-        except (pa.ArrowException, OSError) as exc:
-            raise bad_part(part, exc) from exc
-        for c in columns:
-            out[c].extend(table.column(c).to_pylist())
-        if with_part:
-            out["part"].extend([str(part)] * table.num_rows)
-    return out
+    if not any(directory.glob("*.parquet")):
+        return out
+    try:  # one scan of every part (fast); part by part only to name a broken one
+        for tagged in ds.dataset(directory, format="parquet").scanner(columns=columns).scan_batches():
+            batch = tagged.record_batch
+            for c in columns:
+                out[c].extend(batch.column(c).to_pylist())
+            if with_part:
+                out["part"].extend([tagged.fragment.path] * batch.num_rows)
+        return out
+    except (pa.ArrowException, OSError) as exc:
+        for part in sorted(directory.glob("*.parquet")):
+            try:
+                pq.read_table(part, columns=columns)
+            except (pa.ArrowException, OSError) as inner:
+                raise bad_part(part, inner) from inner
+        raise DatasetError(f"{directory}: the parts cannot be read together ({str(exc).splitlines()[0]})") from exc
 
 
 PARQUET_MAGIC = b"PAR1"
