@@ -17,6 +17,7 @@ import os
 import pickle
 import select
 import signal
+import struct
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -33,14 +34,18 @@ if TYPE_CHECKING:
 # results do not pile up in the scheduler's memory over thousands of files.
 IN_FLIGHT_PER_THREAD = 4
 CONNECT_TIMEOUT = 10.0  # seconds to reach the scheduler
+_LENGTH = struct.Struct("!Q")  # the length header before a child's pickled result
 
 
 def _in_child(job: Job, timeout: float, rules: Rules | None, task: Callable[..., Extraction] = run_job) -> Extraction:
     """Parse `job` in a forked child that is killed after `timeout` seconds.
 
     Dask workers are daemonic processes, which multiprocessing (and so pebble) may not
-    give children; a bare fork is allowed. The child sends its pickled result back
-    through a pipe and exits without running any of the worker's cleanup.
+    give children; a bare fork is allowed. The child sends its pickled result, preceded
+    by its length, through a pipe and exits without running any of the worker's cleanup.
+    The parent stops at the announced length, not at end-of-file: a sibling forked by
+    another worker thread at the same moment may hold a copy of the pipe's write end,
+    and its end-of-file would only come when that sibling ends.
     """
     read_fd, write_fd = os.pipe()
     pid = os.fork()
@@ -48,31 +53,34 @@ def _in_child(job: Job, timeout: float, rules: Rules | None, task: Callable[...,
         code = 0
         try:
             os.close(read_fd)
+            payload = pickle.dumps(task(job, rules), protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(write_fd, "wb") as out:
-                pickle.dump(task(job, rules), out, protocol=pickle.HIGHEST_PROTOCOL)
+                out.write(_LENGTH.pack(len(payload)) + payload)
         except BaseException:  # noqa: BLE001 - nothing may escape a forked child
             code = 1
         finally:
             os._exit(code)
     os.close(write_fd)
-    chunks: list[bytes] = []
+    received = bytearray()
+    expected: int | None = None
     deadline = time.monotonic() + timeout
     with os.fdopen(read_fd, "rb") as pipe:
-        while True:
-            left = deadline - time.monotonic()
-            ready, _, _ = select.select([pipe], [], [], max(0.0, left))
+        while expected is None or len(received) < _LENGTH.size + expected:
+            ready, _, _ = select.select([pipe], [], [], max(0.0, deadline - time.monotonic()))
             if not ready:
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
                 return timed_out(job, timeout)
             chunk = os.read(pipe.fileno(), 1 << 16)
             if not chunk:
-                break
-            chunks.append(chunk)
+                break  # the child ended before its whole result was sent
+            received += chunk
+            if expected is None and len(received) >= _LENGTH.size:
+                (expected,) = _LENGTH.unpack_from(received)
     _, status = os.waitpid(pid, 0)
-    if status != 0 or not chunks:
+    if status != 0 or expected is None or len(received) < _LENGTH.size + expected:
         return failed(job, "error", f"parse process ended abnormally (wait status {status})")
-    result: Extraction = pickle.loads(b"".join(chunks))
+    result: Extraction = pickle.loads(received[_LENGTH.size:])
     return result
 
 

@@ -30,3 +30,14 @@ def fail_first_copy(job: Job, rules: Rules | None = None) -> Extraction:
     if Path(job.path).name == "a.pdf":
         return failed(job, "error", "stand-in: the original could not be parsed this time")
     return run_job(job, rules)
+
+
+def quick_with_lingering_grandchild(job: Job, rules: Rules | None = None) -> Extraction:
+    """A canned result at once, after forking a grandchild that sleeps on: it holds copies of
+    every descriptor, as a sibling forked by another worker thread at the same moment would."""
+    import os
+
+    if os.fork() == 0:
+        time.sleep(30)
+        os._exit(0)
+    return failed(job, "no_tracking_table", "stand-in: not parsed")

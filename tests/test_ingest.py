@@ -35,10 +35,10 @@ def stuck_batch(tmp_path_factory):
 
 def test_timeout_stops_one_file_and_the_batch_goes_on(stuck_batch, tmp_path, rules):
     out = tmp_path / "out"
-    summary = ingest([stuck_batch], out, rules, workers=2, timeout=3, task=parse_or_stuck)
+    summary = ingest([stuck_batch], out, rules, workers=2, timeout=10, task=parse_or_stuck)
     assert not summary.ok and summary.statuses == {"parsed": 3, "timeout": 1}
     files = {f["source_file"].rsplit("/", 1)[-1]: f for f in _rows(out, "files", ["source_file"])}
-    assert files["zz-stuck.pdf"]["status"] == "timeout" and "--timeout 3" in files["zz-stuck.pdf"]["message"]
+    assert files["zz-stuck.pdf"]["status"] == "timeout" and "--timeout 10" in files["zz-stuck.pdf"]["message"]
     assert [files[p.name]["status"] for p in PDFS[:3]] == ["parsed"] * 3
     # A timed-out file is retried by the next run (and parsed, when it no longer sticks).
     again = ingest([stuck_batch], out, rules, workers=2, timeout=600)
