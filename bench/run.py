@@ -231,7 +231,7 @@ def main() -> None:
         "# Benchmark results", "",
         f"Written by `python bench/run.py --reports {args.reports} --files {args.files} --seed {args.seed} "
         f"--repeat {args.repeat}` "
-        f"on {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC.", "",
+        f"on {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC.", "",
         f"Machine: {machine()}.", "",
         "| measure | result | ratio |", "|---|---|---|",
         *[f"| {a} | {b} | {c} |" for a, b, c in rows], "",

@@ -6,5 +6,5 @@ pages) -> cover (report fields, scheme) -> fields (split cells, spaCy) ->
 normalise (typed records) -> write (Parquet).  Analysis reads only Parquet.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 PARSER_VERSION = f"scrutiny-tracking/{__version__}"

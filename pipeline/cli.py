@@ -18,10 +18,10 @@ from tqdm import tqdm
 if TYPE_CHECKING:
     import pandas as pd
 
-from .analysis import GROUPS
-from .extract import Extraction
-from .ingest import DEFAULT_MAX_MEMORY, IngestSummary
-from .rules import Rules, RulesError, load_rules
+from pipeline.analysis.stats import GROUPS
+from pipeline.ingest import DEFAULT_MAX_MEMORY, IngestSummary
+from pipeline.models import Extraction
+from pipeline.rules import Rules, RulesError, load_rules
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -48,7 +48,7 @@ class _Group(click.Group):
     """A click group that turns an unreadable part under OUT into one line and exit 1."""
 
     def invoke(self, ctx: click.Context) -> object:
-        from .schema import DatasetError
+        from pipeline.datasets.schema import DatasetError
 
         try:
             return super().invoke(ctx)
@@ -104,8 +104,8 @@ def ingest(paths: tuple[str, ...], out: str, force: bool, scheme: str | None, wo
 
         scrutiny ingest data/raw --out data/processed --workers 4 --timeout 300
     """
-    from .ingest import default_workers, find_pdfs
-    from .ingest import ingest as run_ingest
+    from pipeline.ingest import default_workers, find_pdfs
+    from pipeline.ingest import ingest as run_ingest
 
     rules = _rules(rules_dir, scheme)
     if dask_scheduler:
@@ -130,9 +130,9 @@ def ingest(paths: tuple[str, ...], out: str, force: bool, scheme: str | None, wo
         bar.set_postfix(recs=done["recs"], refresh=False)
         bar.update(1)
 
-    from .cluster import ClusterError
-    from .schema import DatasetError
-    from .write import WriterBusy
+    from pipeline.cluster import ClusterError
+    from pipeline.datasets.schema import DatasetError
+    from pipeline.datasets.write import WriterBusy
 
     try:
         summary = run_ingest(targets, out, rules, rules_dir=rules_dir, force=force, scheme=scheme,
@@ -222,20 +222,19 @@ def _emit(df: pd.DataFrame, fmt: str) -> None:
                    "municipal May-April, financial April-March).")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @data_option
-@rules_option
-def stats(by: str, fmt: str, data: str, rules_dir: str | None) -> None:
+def stats(by: str, fmt: str, data: str) -> None:
     """Completion statistics: each recommendation counted once, at its latest assessment.
 
     Example:
 
         scrutiny stats --by committee --format markdown
     """
-    from .analysis import history
-    from .analysis import stats as compute
+    from pipeline.analysis.stats import stats as compute
+    from pipeline.datasets.history import history
 
     if not Path(data, "recommendations").is_dir():
         raise click.UsageError(f"no datasets under {data}: run `scrutiny ingest` first")
-    _emit(compute(history(data, _rules(rules_dir)), by), fmt)
+    _emit(compute(history(data), by), fmt)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -245,8 +244,7 @@ def stats(by: str, fmt: str, data: str, rules_dir: str | None) -> None:
               help="Municipal years run May-April, financial years April-March.")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="HTML file to write.")
 @data_option
-@rules_option
-def report(year: str | None, year_kind: str, out: str, data: str, rules_dir: str | None) -> None:
+def report(year: str | None, year_kind: str, out: str, data: str) -> None:
     """Write the annual completion report as one self-contained HTML file.
 
     Headline figures, tables by committee and portfolio, a trend chart across years, a
@@ -256,9 +254,9 @@ def report(year: str | None, year_kind: str, out: str, data: str, rules_dir: str
 
         scrutiny report --year 2016/17 --out report.html
     """
-    from .analysis import year_bounds
-    from .report import build_report, render_html
-    from .write import write_bytes
+    from pipeline.analysis.report import build_report, render_html
+    from pipeline.analysis.stats import year_bounds
+    from pipeline.datasets.write import write_bytes
 
     if year is not None:
         try:
@@ -268,7 +266,7 @@ def report(year: str | None, year_kind: str, out: str, data: str, rules_dir: str
     if not Path(data, "recommendations").is_dir():
         raise click.UsageError(f"no datasets under {data}: run `scrutiny ingest` first")
     _output_file(out, "--out")
-    r = build_report(data, _rules(rules_dir), year, year_kind)
+    r = build_report(data, year, year_kind)
     write_bytes(out, render_html(r).encode("utf-8"))
     h = r.headline
     period = f"{r.kind} year {r.period}" if year else r.period
@@ -288,7 +286,7 @@ def query(sql: str, fmt: str, data: str) -> None:
 
         scrutiny query "select category_label, count(*) from recommendations group by 1"
     """
-    from .analysis import QueryError, read_only_query
+    from pipeline.analysis.query import QueryError, read_only_query
 
     if not Path(data).is_dir():
         raise click.UsageError(f"no datasets under {data}: run `scrutiny ingest` first")
@@ -311,7 +309,7 @@ def check(fmt: str, data: str) -> None:
 
         scrutiny check --data data/processed --format csv > to-review.csv
     """
-    from .analysis import needs_a_look
+    from pipeline.analysis.query import needs_a_look
 
     if not Path(data).is_dir():
         raise click.UsageError(f"no datasets under {data}: run `scrutiny ingest` first")
@@ -365,10 +363,11 @@ def inspect(pdf: str, page: int | None, png: str | None, scheme: str | None, rul
 
         scrutiny inspect report.pdf --page 3 --png page3.png
     """
-    from .extract import extract_document
-    from .inspect import describe, page_boxes
-    from .read import ReadError, read_document, render_page
-    from .write import write_bytes
+    from pipeline.datasets.write import write_bytes
+    from pipeline.extract import extract_document
+    from pipeline.inspect import describe, page_boxes
+    from pipeline.read.pdf import ReadError, read_document
+    from pipeline.read.render import render_page
 
     r = _rules(rules_dir, scheme)
     if png:

@@ -23,9 +23,9 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from .extract import Extraction
-from .ingest import Job, failed, run_job, timed_out
-from .rules import Rules
+from pipeline.jobs import Job, failed, run_job, timed_out
+from pipeline.models import Extraction
+from pipeline.rules import Rules
 
 if TYPE_CHECKING:
     import distributed

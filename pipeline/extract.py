@@ -13,39 +13,15 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import PARSER_VERSION
-from .blocks import find_blocks
-from .check import check_records
-from .cover import cover_fields, cover_start, find_council
-from .models import CoverField, Document, RecBlock, Recommendation, Report
-from .normalise import recommendation, report
-from .prefilter import PageSelection, select_pages
-from .read import TOO_LARGE, ReadError, file_sha256, page_texts, read_document
-from .rules import Rules, Scheme
-from .scheme import confirmed, detect_scheme
-
-
-@dataclass(frozen=True)
-class Extraction:
-    """The outcome for one file (what the `files` row says, plus any records)."""
-
-    source_file: str
-    sha256: str
-    n_bytes: int
-    n_pages: int
-    status: str
-    message: str
-    seconds: float
-    ingested_at: dt.datetime
-    report: Report | None = None
-    recommendations: tuple[Recommendation, ...] = field(default=())
-    parser_version: str = PARSER_VERSION
-    unlabelled: int = 0  # recommendation tables skipped for want of a record label
-
-    @property
-    def n_warnings(self) -> int:
-        """Self-check warnings over the file's records, and the tables it had to skip."""
-        return sum(len(r.warnings) for r in self.recommendations) + self.unlabelled
+from pipeline.fields.check import check_records
+from pipeline.fields.normalise import recommendation, report
+from pipeline.fields.scheme import confirmed, detect_scheme
+from pipeline.find.blocks import find_blocks
+from pipeline.find.cover import cover_fields, cover_start, find_council
+from pipeline.models import CoverField, Document, Extraction, RecBlock, Recommendation, Report
+from pipeline.read.pdf import TOO_LARGE, ReadError, file_sha256, page_texts, read_document
+from pipeline.read.prefilter import PageSelection, select_pages
+from pipeline.rules import Rules, Scheme
 
 
 def document_text(doc: Document) -> str:
@@ -127,7 +103,7 @@ def extract_file(path: str | Path, rules: Rules, scheme_id: str | None = None, s
     near a tracking table are parsed; `all_pages` parses every page instead.
     """
     started = time.perf_counter()
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     path = Path(path)
     n_bytes = path.stat().st_size if path.exists() else 0
 

@@ -16,20 +16,21 @@ holds is recorded as `duplicate` only once that other path's rows are written.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
-import resource
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .extract import Extraction, extract_file
-from .read import file_sha256
-from .rules import Rules, cached_rules
-from .schema import READ_OK
-from .write import RETRY_STATUSES, Writer, history_path, history_stale
+from pipeline.cluster import run_on_dask
+from pipeline.datasets import history
+from pipeline.datasets.write import Writer, history_path, history_stale, write_history
+from pipeline.jobs import Job, duplicate_of, failed, init_worker, run_job, timed_out
+from pipeline.models import Extraction
+from pipeline.read.pdf import file_sha256
+from pipeline.rules import Rules
+from pipeline.vocab import READ_OK, RETRY, Status
 
 # Files a worker process parses before it is replaced by a fresh one (flat memory).
 MAX_TASKS = 200
@@ -79,52 +80,6 @@ class IngestSummary:
         self.flagged_files += bool(flagged or x.unlabelled)
         if x.status not in READ_OK:
             self.failed.append((x.source_file, x.status, x.message))
-
-
-@dataclass(frozen=True)
-class Job:
-    """One file to extract, as sent to a worker (picklable: paths and ids only)."""
-
-    path: str
-    sha256: str
-    rules_dir: str | None = None
-    scheme: str | None = None
-    all_pages: bool = False
-
-
-# The rules a worker process was given by the driver (set by `init_worker`).
-_WORKER_RULES: Rules | None = None
-
-
-def init_worker(rules: Rules | None, max_memory_mb: int = 0) -> None:
-    """Set up a worker process: the driver's rules, and a cap on the memory it may take
-    (its address space now plus `max_memory_mb`), so that an allocation beyond it fails
-    with MemoryError and the file ends as `too_large` instead of exhausting the machine."""
-    global _WORKER_RULES
-    _WORKER_RULES = rules
-    if max_memory_mb > 0:
-        with open("/proc/self/statm") as fh:
-            now = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-        limit = now + max_memory_mb * 2**20
-        resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
-
-
-def run_job(job: Job, rules: Rules | None = None) -> Extraction:
-    """Extract one file with the given rules, the worker's, or those of `job.rules_dir`."""
-    rules = rules or _WORKER_RULES or cached_rules(job.rules_dir)
-    return extract_file(job.path, rules, job.scheme, sha256=job.sha256, all_pages=job.all_pages)
-
-
-def failed(job: Job, status: str, message: str) -> Extraction:
-    """The `files` row of a file that was not parsed (timed out, worker died, duplicate)."""
-    path = Path(job.path)
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    size = path.stat().st_size if path.exists() else 0
-    return Extraction(str(path), job.sha256, size, 0, status, message, 0.0, now)
-
-
-def timed_out(job: Job, timeout: float) -> Extraction:
-    return failed(job, "timeout", f"parsing took longer than --timeout {timeout:g} s; stopped")
 
 
 def _local(jobs: list[Job], rules: Rules, workers: int, timeout: float | None, max_memory: int,
@@ -180,7 +135,7 @@ def _plan(pdfs: list[Path], writer: Writer, summary: IngestSummary, force: bool,
     # Paths that hold each content for good: parsed (or read) by an earlier run, not copies.
     holders: dict[str, str] = {}
     for src, d in sorted(done.items()):
-        if d.sha256 and d.status not in RETRY_STATUSES and d.status != "duplicate" and Path(src).exists():
+        if d.sha256 and d.settled and d.status != Status.DUPLICATE and Path(src).exists():
             holders.setdefault(d.sha256, src)
     plan = _Plan()
     first: dict[str, str] = {}  # sha -> the path parsed for it in this batch
@@ -193,8 +148,8 @@ def _plan(pdfs: list[Path], writer: Writer, summary: IngestSummary, force: bool,
         before = done.get(path)
         same = before is not None and sha and before.sha256 == sha
         holder = holders.get(sha) if sha else None
-        if same and not force and before is not None and before.status not in RETRY_STATUSES \
-                and (before.status != "duplicate" or (holder is not None and holder != path)):
+        if same and not force and before is not None and before.settled \
+                and (before.status != Status.DUPLICATE or (holder is not None and holder != path)):
             summary.skipped += 1
             summary.still_failing += before.status not in READ_OK
             if on_file:
@@ -254,47 +209,37 @@ def ingest(
         for path, sha, original in plan.copies_now:
             record(duplicate_of(Path(path), sha, original))
         if dask_scheduler:
-            from .cluster import run_on_dask
-
             results = run_on_dask(plan.todo, dask_scheduler, timeout, rules, task)
         else:
             results = _local(plan.todo, rules, max(1, workers), timeout, max_memory, task)
         for x in results:
             record(x)
             for copy in plan.copies_after.pop(x.sha256, []):
-                if x.status in RETRY_STATUSES:  # the original is retried next run; the copy waits for it
+                if x.status in RETRY:  # the original is retried next run; the copy waits for it
                     summary.waiting.append(copy)
                     if on_file:
                         on_file(None, Path(copy))
                 else:
                     record(duplicate_of(Path(copy), x.sha256, x.source_file))
         if summary.statuses or history_stale(out):
-            summary.history = rebuild_history(out, rules)
+            summary.history = rebuild_history(out)
         else:  # nothing new: the history on disk is current; a re-run costs hashing and a lookup only
-            summary.history = history_rows(out)
+            summary.history = history_count(out)
     return summary
 
 
-def history_rows(out: str | Path) -> int:
+def history_count(out: str | Path) -> int:
     """Row count of OUT/history from its Parquet footer (no data read)."""
     import pyarrow.parquet as pq
 
     return int(pq.ParquetFile(history_path(out)).metadata.num_rows)
 
 
-def rebuild_history(out: str | Path, rules: Rules) -> int:
+def rebuild_history(out: str | Path) -> int:
     """Rebuild OUT/history from the datasets (every ingest ends with this); return its row count."""
-    from .analysis import history, history_records
-    from .write import write_history
-
-    records = history_records(history(out, rules))
-    write_history(out, records)  # even when empty: a stale history must not outlive its data
-    return len(records)
-
-
-def duplicate_of(pdf: Path, sha: str, original: str) -> Extraction:
-    """The `files` row of a PDF whose bytes were already ingested from another path."""
-    return failed(Job(str(pdf), sha), "duplicate", f"same content (sha256) as {original}; its rows stand for this file")
+    rows = history.history_rows(out)
+    write_history(out, rows)  # even when empty: a stale history must not outlive its data
+    return len(rows)
 
 
 def default_workers() -> int:

@@ -8,8 +8,8 @@ boxes of one page for drawing.
 
 from __future__ import annotations
 
-from .extract import DocumentResult
-from .models import BBox, union_bbox
+from pipeline.extract import DocumentResult
+from pipeline.models import BBox, union_bbox
 
 
 def _short(text: str, n: int = 90) -> str:

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from pipeline import PARSER_VERSION
+
 BBox = tuple[float, float, float, float]
 
 
@@ -290,6 +292,7 @@ class Recommendation:
     category_code: int | None
     category_label: str | None
     category_outcome: str | None
+    achieved_late: bool | None  # None where the scheme has no "achieved late" category, or no category
     evidence: str
     anticipated_date: dt.date | None
     page_first: int
@@ -315,3 +318,26 @@ class Report:
     category_scheme: str | None
     scheme_rule: str | None
     provenance: tuple[Provenance, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """The outcome for one file (what the `files` row says, plus any records)."""
+
+    source_file: str
+    sha256: str
+    n_bytes: int
+    n_pages: int
+    status: str
+    message: str
+    seconds: float
+    ingested_at: dt.datetime
+    report: Report | None = None
+    recommendations: tuple[Recommendation, ...] = field(default=())
+    parser_version: str = PARSER_VERSION
+    unlabelled: int = 0  # recommendation tables skipped for want of a record label
+
+    @property
+    def n_warnings(self) -> int:
+        """Self-check warnings over the file's records, and the tables it had to skip."""
+        return sum(len(r.warnings) for r in self.recommendations) + self.unlabelled

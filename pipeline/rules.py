@@ -16,7 +16,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .settings import Settings
+from pipeline.settings import Settings
+from pipeline.vocab import CellField, CoverName, Outcome
 
 
 def _bundled_rules_dir() -> Path:
@@ -61,7 +62,7 @@ class PatternRule(_Strict):
 
 class ColumnRule(_Strict):
     id: str
-    field: Literal["number", "recommendation", "responsibility", "target", "assessment", "evidence"]
+    field: CellField
     synonyms: list[str] = Field(min_length=1)
 
 
@@ -108,7 +109,7 @@ class ResponsibilityRules(_Strict):
 
 class CoverFieldRule(_Strict):
     id: str
-    field: str
+    field: CoverName
     labels: list[str] = Field(min_length=1)
 
 
@@ -129,7 +130,7 @@ class Category(_Strict):
     code: int = Field(ge=0, le=99)
     label: str
     synonyms: list[str] = []
-    outcome: Literal["achieved", "achieved_late", "not_achieved", "in_progress", "withdrawn"]
+    outcome: Outcome
     asks_anticipated_date: bool = False
 
 
@@ -153,7 +154,7 @@ class Scheme(_Strict):
 
     @property
     def has_late(self) -> bool:
-        return any(c.outcome == "achieved_late" for c in self.categories)
+        return any(c.outcome == Outcome.ACHIEVED_LATE for c in self.categories)
 
 
 class PrefilterRules(_Strict):

@@ -37,7 +37,7 @@ def gold_latest(until: dt.date | None = None, since: dt.date | None = None):
     """Latest gold assessment (outcome, report date) of every recommendation, one report
     per (council, title, date); only reports up to `until`, only latest dates from `since`.
     Also returns each recommendation's outcomes in round order."""
-    from pipeline.analysis import normalise_title
+    from pipeline.datasets.history import normalise_title
 
     reports = {}
     for f in sorted((FIXTURES / "gold").glob("*.yaml")):

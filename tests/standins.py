@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from pipeline.extract import Extraction
-from pipeline.ingest import Job, failed, run_job
+from pipeline.jobs import Job, failed, run_job
+from pipeline.models import Extraction
 from pipeline.rules import Rules
 
 

@@ -5,13 +5,14 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import N_RECS, gold_latest
-from pipeline.analysis import financial_year, history, municipal_year, normalise_title, stats, year_bounds
+from pipeline.analysis.stats import financial_year, municipal_year, stats, year_bounds
 from pipeline.cli import cli
+from pipeline.datasets.history import history, normalise_title
 
 
 def test_history_and_stats_equal_gold(public_out, rules):
     latest, rounds = gold_latest()
-    hist = history(public_out, rules)
+    hist = history(public_out)
     assert len(hist) == len(latest) == 24
     table = stats(hist, "year").set_index("year")
     outcomes = [o for o, _ in latest.values()]
@@ -28,7 +29,7 @@ def test_history_and_stats_equal_gold(public_out, rules):
 
 
 def test_history_rows(public_out, rules):
-    hist = history(public_out, rules).set_index(["review_key", "rec_id"])
+    hist = history(public_out).set_index(["review_key", "rec_id"])
     r = hist.loc[("tackling fly tipping", "R04")]
     assert list(r["categories"]) == [5, 3, 2] and r["n_rounds"] == 3
     assert bool(r["achieved_late"]) and r["days_late"] == (pd.Timestamp("2018-02-28") - pd.Timestamp("2016-09-30")).days
@@ -61,7 +62,7 @@ def test_year_bounds_rejects(label):
 
 def test_stats_by_financial_year_equal_gold(public_out, rules):
     latest, _ = gold_latest()
-    table = stats(history(public_out, rules), "financial-year").set_index("financial-year")
+    table = stats(history(public_out), "financial-year").set_index("financial-year")
     expected: dict[str, list[str]] = {}
     for outcome, day in latest.values():
         start = day.year if day.month >= 4 else day.year - 1
@@ -78,7 +79,7 @@ def test_query_and_stats_commands(public_out):
     r = runner.invoke(cli, ["query", "select count(*) as n from recommendations", "--data", str(public_out), "--format", "csv"])
     assert r.exit_code == 0 and r.output.splitlines() == ["n", str(N_RECS)]
     r = runner.invoke(cli, ["stats", "--by", "council", "--data", str(public_out), "--format", "csv"])
-    assert r.exit_code == 0 and "Stockton-on-Tees Borough Council,7,4,0,1,2,0,,1.5" in r.output
+    assert r.exit_code == 0 and "Stockton-on-Tees Borough Council,7,4,0,1,2,0,0,,1.5" in r.output
     assert runner.invoke(cli, ["query", "select nope", "--data", str(public_out)]).exit_code == 2
 
 
@@ -112,9 +113,8 @@ def test_missing_values_never_crash_and_count_as_uncategorised(tmp_path, rules):
     import datetime as dt
     import json
 
-    from pipeline.extract import Extraction
-    from pipeline.models import Recommendation, Report
-    from pipeline.write import Writer
+    from pipeline.datasets.write import Writer
+    from pipeline.models import Extraction, Recommendation, Report
 
     def rec(rec_id, code, lead):
         return Recommendation(
@@ -122,18 +122,18 @@ def test_missing_values_never_crash_and_count_as_uncategorised(tmp_path, rules):
             responsibility=lead or "", responsible_lead=lead, responsible_partners=(), target_text="", target_date=None,
             target_dates=(), completed_date=None, assessment_text=str(code or ""), category_code=code,
             category_label="Achieved (Fully)" if code else None, category_outcome="achieved" if code else None,
-            evidence="", anticipated_date=None, page_first=2, page_last=2, layout="tracker",
+            achieved_late=False if code else None, evidence="", anticipated_date=None, page_first=2, page_last=2, layout="tracker",
             warnings=() if code else ("no_category", "no_responsibility"))
 
     report = Report("Birmingham City Council", "Scrutiny Committee", dt.date(2017, 1, 25), "Road Safety", None, None,
                     None, None, None, "birmingham", "scheme.detect.appendix")
     x = Extraction("r.pdf", "ab" * 32, 100, 3, "parsed", "2 recommendation(s)", 0.1,
-                   dt.datetime(2017, 2, 1, tzinfo=dt.timezone.utc), report, (rec("R1", 1, "Cabinet Member"), rec("R2", None, None)))
+                   dt.datetime(2017, 2, 1, tzinfo=dt.UTC), report, (rec("R1", 1, "Cabinet Member"), rec("R2", None, None)))
     Writer(tmp_path).write(x)
     from pipeline.ingest import rebuild_history
 
-    assert rebuild_history(tmp_path, rules) == 2
-    table = stats(history(tmp_path, rules), "year").set_index("year")
+    assert rebuild_history(tmp_path) == 2
+    table = stats(history(tmp_path), "year").set_index("year")
     assert table.loc["All", "recommendations"] == 2 and table.loc["All", "uncategorised"] == 1
     runner = CliRunner()
     r = runner.invoke(cli, ["stats", "--data", str(tmp_path), "--format", "json"])

@@ -17,8 +17,8 @@ from standins import fail_first_copy
 from conftest import PDFS, gold_for
 from pdfgen import inflating_pdf
 from pipeline.cli import cli
+from pipeline.datasets.write import Writer, WriterBusy, history_path
 from pipeline.ingest import ingest
-from pipeline.write import Writer, WriterBusy, history_path
 
 TWO = [p for p in PDFS if p.name.startswith("bham-2016-11-fly-tipping--birmingham.")] + \
       [p for p in PDFS if p.name.startswith("stockton-2016-12-home-care--tracker")]
@@ -186,13 +186,13 @@ def test_one_line_errors(tmp_path, rules, monkeypatch):
         assert r.exit_code == 1 and part.name in r.output and "delete it and re-run" in r.output, (args, r.output)
     part.unlink()
     # A full disk (or a read-only folder) while writing: one line, what was written, exit 1.
-    import pipeline.write
+    import pipeline.datasets.write
 
     for err in (errno.ENOSPC, errno.EROFS):
         def broken(table, path, err=err):
             raise OSError(err, os.strerror(err), str(path))
 
-        monkeypatch.setattr(pipeline.write, "write_table", broken)
+        monkeypatch.setattr(pipeline.datasets.write, "write_table", broken)
         r = runner.invoke(cli, ["ingest", str(TWO[1]), "--out", str(out), "--quiet", "--force"])
         assert r.exit_code == 1 and os.strerror(err) in r.output and "re-run" in r.output and r.exception is not None
         assert isinstance(r.exception, SystemExit), r.output
@@ -202,8 +202,8 @@ def test_report_with_maths_in_a_committee_name(tmp_path, rules):
     """Bug: a committee named with `$…$` crashed matplotlib's maths-text parser in `report`."""
     import dataclasses
 
+    from pipeline.datasets.write import Writer
     from pipeline.extract import extract_file
-    from pipeline.write import Writer
 
     x = extract_file(TWO[0], rules)
     x = dataclasses.replace(x, report=dataclasses.replace(x.report, committee="Budget $5m$ Committee"))
@@ -244,13 +244,13 @@ def test_small_things(tmp_path, rules, monkeypatch):
     assert runner.invoke(cli, ["ingest", str(src), "--out", str(out), "--quiet"]).exit_code == 1
     r = runner.invoke(cli, ["ingest", str(src), "--out", str(out), "--quiet"])
     assert "1 file(s) still failing from earlier runs: scrutiny check" in r.output
-    import pipeline.ingest
+    import pipeline.jobs
 
     def interrupted(*a, **k):
         raise KeyboardInterrupt
 
     shutil.copy(TWO[1], src / "c.pdf")
-    monkeypatch.setattr(pipeline.ingest, "extract_file", interrupted)
+    monkeypatch.setattr(pipeline.jobs, "extract_file", interrupted)
     r = runner.invoke(cli, ["ingest", str(src), "--out", str(out), "--quiet", "--workers", "1", "--timeout", "0",
                             "--max-memory", "0"])
     assert r.exit_code == 130 and "interrupted after 0 file(s)" in r.output and "a re-run continues" in r.output

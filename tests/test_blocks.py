@@ -3,8 +3,8 @@
 import pytest
 
 from conftest import PDFS
-from pipeline.blocks import find_blocks
-from pipeline.read import read_document
+from pipeline.find.blocks import find_blocks
+from pipeline.read.pdf import read_document
 
 
 def blocks_of(name, rules):
@@ -86,7 +86,7 @@ def _line(*texts_x: tuple[str, float]):
     ([("Update", 360), ("Progress", 420)], ["Update Progress"]),
 ])
 def test_joined_header_names_split(rules, words, expected):
-    from pipeline.header import ColumnVocabulary
+    from pipeline.find.header import ColumnVocabulary
 
     assert [s.text for s in ColumnVocabulary(rules).split_joined(_line(*words))] == expected
 

@@ -7,9 +7,9 @@ from click.testing import CliRunner
 
 from conftest import gold_for
 from pdfgen import RECS, table_report
-from pipeline.check import CODES
 from pipeline.cli import cli
 from pipeline.extract import extract_file
+from pipeline.fields.check import CODES
 
 HEADERS = ["No.", "Recommendation", "Responsibility", "Target Date", "Assessment", "Evidence of Progress"]
 WIDTHS = [34, 160, 80, 60, 70, 110]

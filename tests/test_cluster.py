@@ -7,7 +7,7 @@ from standins import quick_or_stuck, quick_with_lingering_grandchild
 
 from conftest import PDFS
 from pipeline.cluster import dask_task
-from pipeline.ingest import Job
+from pipeline.jobs import Job
 
 pytestmark = pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="the child needs fork()")
 

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from pipeline.dates import find_dates, parse_date
+from pipeline.fields.dates import find_dates, parse_date
 
 D = dt.date
 

@@ -47,7 +47,7 @@ def test_recommendations_match_gold(pdf, tables):
         assert norm(r["recommendation"]) == gold_rec_text(g)
         assert norm(r["evidence"]) == norm(" ".join(p.removeprefix("## ") for p in g["evidence"]))
         assert 1 <= r["page_first"] <= r["page_last"]
-        assert {p["field"] for p in r["provenance"]} >= {"rec_id", "recommendation", "target", "assessment"}
+        assert {p["field"] for p in r["provenance"]} >= {"rec_id", "recommendation", "target_dates", "category_code"}
 
 
 @pytest.mark.parametrize("pdf", PDFS, ids=lambda p: p.name)

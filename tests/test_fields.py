@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from pipeline.fields import read_assessment, split_recommendation, split_responsibility, split_targets
+from pipeline.fields.split import read_assessment, split_recommendation, split_responsibility, split_targets
 from pipeline.models import Cell, Line, Word
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from pdfgen import RECS, RECS_TRUTH, check, cover_lines, long_recs, table_report
 from pipeline.extract import extract_file
-from pipeline.header import ColumnVocabulary
+from pipeline.find.header import ColumnVocabulary
 
 FIELDS6 = ["number", "recommendation", "responsibility", "target", "assessment", "evidence"]
 

@@ -8,8 +8,8 @@ import pytest
 
 from bench.synth import write_pack, write_report
 from pipeline.extract import extract_file
-from pipeline.prefilter import is_table_page, select_pages
-from pipeline.read import page_texts
+from pipeline.read.pdf import page_texts
+from pipeline.read.prefilter import is_table_page, select_pages
 
 HEADER = "No. Recommendation Responsibility Target Date Assessment Evidence of Progress"
 PROSE = "The Committee agreed the recommendation in the report and noted the update."
@@ -144,7 +144,7 @@ def test_report_and_its_copy_in_a_pack_count_once(tmp_path, rules):
     """History recognises the standalone report and its copy inside an agenda pack
     (council, title, report date) and counts each recommendation once."""
     from conftest import FIXTURES, PDFS
-    from pipeline.analysis import history
+    from pipeline.datasets.history import history
     from pipeline.ingest import ingest
 
     alone = next(p for p in PDFS if p.name == "bham-2016-11-fly-tipping--birmingham.pdf")
@@ -154,6 +154,6 @@ def test_report_and_its_copy_in_a_pack_count_once(tmp_path, rules):
                                      FIXTURES / "foreign" / "issue-67-example.pdf"])
     ingest([alone], tmp_path / "one", rules)
     ingest([alone, src], tmp_path / "both", rules)
-    one, both = history(tmp_path / "one", rules), history(tmp_path / "both", rules)
+    one, both = history(tmp_path / "one"), history(tmp_path / "both")
     assert len(one) == len(both) == len(extract_file(alone, rules).recommendations)
     assert list(both["categories"]) == list(one["categories"])

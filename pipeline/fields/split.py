@@ -15,10 +15,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from .dates import find_dates
-from .models import Cell, SubItem, join_lines
-from .nlp import nlp_for, relation_spans
-from .rules import Rules, Scheme
+from pipeline.fields.dates import find_dates
+from pipeline.fields.nlp import nlp_for, relation_spans
+from pipeline.models import Cell, SubItem, join_lines
+from pipeline.rules import Rules, Scheme
 
 _WS = re.compile(r"\s+")
 _PUNCT = re.compile(r"[^\w\s]")

@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from .dates import parse_date
-from .fields import anticipated_date, clean, read_assessment, split_recommendation, split_responsibility, split_targets
-from .models import CoverField, Provenance, RecBlock, Recommendation, Report
-from .rules import Rules, Scheme
+from pipeline.fields.dates import parse_date
+from pipeline.fields.split import anticipated_date, clean, read_assessment, split_recommendation, split_responsibility, split_targets
+from pipeline.models import CoverField, Provenance, RecBlock, Recommendation, Report
+from pipeline.rules import Rules, Scheme
+from pipeline.vocab import CellField, CoverName, Outcome
 
 _LABEL_NUMBER = re.compile(r"(\d+)")
 
@@ -29,39 +30,42 @@ def rec_number(label: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _prov(block: RecBlock, name: str, rule_id: str | None) -> Provenance | None:
-    cell = block.cell(name)
+def _prov(block: RecBlock, cell_field: CellField, column: str, rule_id: str | None) -> Provenance | None:
+    """Where `column` came from: the rule, and the page and box of its cell."""
+    cell = block.cell(cell_field)
     if cell is None or not rule_id:
         return None
-    return Provenance(name, rule_id, cell.pages[0] if cell.pages else None, cell.bbox)
+    return Provenance(column, rule_id, cell.pages[0] if cell.pages else None, cell.bbox)
 
 
 def recommendation(block: RecBlock, scheme: Scheme | None, rules: Rules) -> Recommendation:
     """Split and normalise one recommendation block."""
-    def text_of(name: str) -> str:
+    def text_of(name: CellField) -> str:
         cell = block.cell(name)
         return cell.text if cell is not None else ""
 
-    rec_cell = block.cell("recommendation")
+    rec_cell = block.cell(CellField.RECOMMENDATION)
     rec = split_recommendation(rec_cell, rules)
-    resp = split_responsibility(text_of("responsibility"), rules)
-    targets = split_targets(text_of("target"), rules)
-    assessment = read_assessment(text_of("assessment"), scheme)
-    ev_cell = block.cell("evidence")
+    resp = split_responsibility(text_of(CellField.RESPONSIBILITY), rules)
+    targets = split_targets(text_of(CellField.TARGET), rules)
+    assessment = read_assessment(text_of(CellField.ASSESSMENT), scheme)
+    ev_cell = block.cell(CellField.EVIDENCE)
     evidence = "\n".join(ev_cell.paragraphs()) if ev_cell is not None else ""
     anticipated, ant_rule = None, None
     category = scheme.category(assessment.code) if scheme is not None else None
     if category is not None and category.asks_anticipated_date:
         anticipated, ant_rule = anticipated_date(clean(evidence), rules)
     pages = block.pages or (0,)
+    # Named by the column each entry explains (rules for the column's cell).
     prov = [
-        _prov(block, "recommendation", "+".join((rec_cell.rule_id, *rec.rule_ids)) if rec_cell is not None else None),
+        _prov(block, CellField.RECOMMENDATION, "recommendation",
+              "+".join((rec_cell.rule_id, *rec.rule_ids)) if rec_cell is not None else None),
         Provenance("rec_id", block.label_rule, pages[0], None),
-        _prov(block, "responsibility", "+".join(resp.rule_ids) or "responsibility.no_relation"),
-        _prov(block, "target", "+".join(targets.rule_ids) or "date.none"),
-        _prov(block, "assessment", assessment.rule_id),
-        _prov(block, "evidence", ev_cell.rule_id if ev_cell is not None else None),
-        _prov(block, "evidence", ant_rule) if ant_rule else None,
+        _prov(block, CellField.RESPONSIBILITY, "responsibility", "+".join(resp.rule_ids) or "responsibility.no_relation"),
+        _prov(block, CellField.TARGET, "target_dates", "+".join(targets.rule_ids) or "date.none"),
+        _prov(block, CellField.ASSESSMENT, "category_code", assessment.rule_id),
+        _prov(block, CellField.EVIDENCE, "evidence", ev_cell.rule_id if ev_cell is not None else None),
+        _prov(block, CellField.EVIDENCE, "anticipated_date", ant_rule) if ant_rule else None,
     ]
     return Recommendation(
         rec_id=rec_id(block.label),
@@ -79,6 +83,8 @@ def recommendation(block: RecBlock, scheme: Scheme | None, rules: Rules) -> Reco
         category_code=assessment.code,
         category_label=assessment.label,
         category_outcome=category.outcome if category is not None else None,
+        achieved_late=(category.outcome == Outcome.ACHIEVED_LATE
+                       if category is not None and scheme is not None and scheme.has_late else None),
         evidence=evidence,
         anticipated_date=anticipated,
         page_first=pages[0],
@@ -102,7 +108,8 @@ def report(
     def date(name: str) -> dt.date | None:
         return parse_date(text(name), rules)
 
-    prov = [Provenance(f.field, f.rule_id, f.page, f.bbox) for f in fields.values()]
+    # The contact e-mail only tells the council (its own provenance entry); it is no column.
+    prov = [Provenance(f.field, f.rule_id, f.page, f.bbox) for f in fields.values() if f.field != CoverName.CONTACT_EMAIL]
     if council[1]:
         prov.append(Provenance("council", council[1], None, None))
     if scheme[1]:

@@ -22,11 +22,11 @@ import dataclasses
 import statistics
 from dataclasses import dataclass, field
 
-from .header import Header, HeaderFinder, norm
-from .keyvalue import keyvalue_blocks
-from .layout import page_lines, rejoin_broken_words, section_end, word_space
-from .models import Cell, Column, Line, Page, RecBlock
-from .rules import Rules
+from pipeline.find.header import Header, HeaderFinder, norm
+from pipeline.find.keyvalue import keyvalue_blocks
+from pipeline.find.layout import page_lines, rejoin_broken_words, section_end, word_space
+from pipeline.models import Cell, Column, Line, Page, RecBlock
+from pipeline.rules import Rules
 
 
 class TableFinder:

@@ -12,7 +12,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from .rules import Rules
+from pipeline.rules import Rules
 
 SPANS_KEY = "relations"
 

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .header import ColumnVocabulary, norm
-from .layout import section_end, split_segments, word_space
-from .models import Cell, Line, RecBlock
-from .rules import Rules
+from pipeline.find.header import ColumnVocabulary, norm
+from pipeline.find.layout import section_end, split_segments, word_space
+from pipeline.models import Cell, Line, RecBlock
+from pipeline.rules import Rules
 
 LAYOUT = "keyvalue"
 

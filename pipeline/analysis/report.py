@@ -1,6 +1,6 @@
 """The scrutiny office's annual completion report: one self-contained HTML file.
 
-`build_report(data, rules, year)` reads the Parquet datasets (through `analysis`) and
+`build_report(data, year)` reads the Parquet datasets (through `analysis`) and
 returns an `AnnualReport`; `render_html(report)` turns it into HTML with the charts
 drawn by matplotlib and embedded as inline SVG, so the file needs nothing else to open.
 Writing the file is the CLI's job (through `write.write_bytes`).
@@ -19,12 +19,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from .analysis import ACHIEVED, council_year, history, stats, year_bounds
-from .rules import Rules
+from pipeline.analysis.stats import COUNTS, council_year, stats, year_bounds
+from pipeline.datasets.history import history
+from pipeline.vocab import ACHIEVED, Outcome
 
 # Outcome colours: one palette for every chart so a category reads the same everywhere.
-OUTCOME_COLOURS = {"achieved": "#1b7837", "achieved_late": "#a6dba0", "in_progress": "#f4a582",
-                   "not_achieved": "#b2182b", None: "#bababa"}
+OUTCOME_COLOURS = {Outcome.ACHIEVED: "#1b7837", Outcome.ACHIEVED_LATE: "#5aae61", Outcome.IN_PROGRESS: "#f4a582",
+                   Outcome.NOT_ACHIEVED: "#b2182b", Outcome.WITHDRAWN: "#8073ac", None: "#bababa"}
+
+
+# How the report names each count and outcome.
+LABELS = {"recommendations": "Recommendations assessed", "achieved": "Achieved (on time or late)",
+          Outcome.ACHIEVED: "Achieved", Outcome.ACHIEVED_LATE: "Achieved late", Outcome.NOT_ACHIEVED: "Not achieved",
+          Outcome.IN_PROGRESS: "In progress", Outcome.WITHDRAWN: "Withdrawn", "uncategorised": "Uncategorised",
+          "share_late_of_achieved": "Share achieved late", "median_rounds_to_achievement": "Median rounds to achievement",
+          "reviews": "Reviews"}
 
 
 @dataclass(frozen=True)
@@ -43,12 +52,12 @@ class AnnualReport:
     charts: dict[str, str] = field(default_factory=dict)
 
 
-def _period(data: str | Path, rules: Rules, label: str | None, kind: str) -> pd.DataFrame:
+def _period(data: str | Path, label: str | None, kind: str) -> pd.DataFrame:
     """History rows counted in one council year (or all of them when `label` is None)."""
     if label is None:
-        return history(data, rules)
+        return history(data)
     first, last = year_bounds(label, kind)
-    hist = history(data, rules, as_of=last)
+    hist = history(data, as_of=last)
     if hist.empty:
         return hist
     return hist[pd.to_datetime(hist["last_report_date"]).dt.date >= first].reset_index(drop=True)
@@ -57,9 +66,7 @@ def _period(data: str | Path, rules: Rules, label: str | None, kind: str) -> pd.
 def _headline(h: pd.DataFrame) -> dict[str, object]:
     row = stats(h, "council").iloc[-1]
     return {
-        "recommendations": int(row["recommendations"]), "achieved": int(row["achieved"]),
-        "achieved_late": int(row["achieved_late"]), "not_achieved": int(row["not_achieved"]),
-        "in_progress": int(row["in_progress"]), "uncategorised": int(row["uncategorised"]),
+        **{str(c): int(row[str(c)]) for c in COUNTS},
         "share_late_of_achieved": row["share_late_of_achieved"],
         "median_rounds_to_achievement": row["median_rounds_to_achievement"],
         "reviews": int(h[["council", "review_key"]].drop_duplicates().shape[0]) if len(h) else 0,
@@ -67,9 +74,9 @@ def _headline(h: pd.DataFrame) -> dict[str, object]:
     }
 
 
-def _trend(data: str | Path, rules: Rules, kind: str, until: str | None) -> pd.DataFrame:
+def _trend(data: str | Path, kind: str, until: str | None) -> pd.DataFrame:
     """One row per council year: that year's report headline (same period rule)."""
-    everything = history(data, rules)
+    everything = history(data)
     if everything.empty:
         return pd.DataFrame()
     years = sorted({y for y in everything["last_report_date"].map(lambda d: council_year(d, kind)) if y}
@@ -78,7 +85,7 @@ def _trend(data: str | Path, rules: Rules, kind: str, until: str | None) -> pd.D
     for y in years:
         if until is not None and y > until:
             break
-        h = _period(data, rules, y, kind)
+        h = _period(data, y, kind)
         if len(h):
             rows.append({"year": y, **_headline(h)})
     return pd.DataFrame(rows)
@@ -106,9 +113,9 @@ def _open(h: pd.DataFrame) -> pd.DataFrame:
     return o[list(cols)].rename(columns=cols).reset_index(drop=True)
 
 
-def build_report(data: str | Path, rules: Rules, year: str | None = None, kind: str = "municipal") -> AnnualReport:
+def build_report(data: str | Path, year: str | None = None, kind: str = "municipal") -> AnnualReport:
     """The report for council `year` (like `2016/17`; None = all years) over the datasets in `data`."""
-    h = _period(data, rules, year, kind)
+    h = _period(data, year, kind)
     if year is not None:
         first, _ = year_bounds(year, kind)
         year = council_year(first, kind)  # canonical spelling, e.g. 2016-2017 -> 2016/17
@@ -118,7 +125,7 @@ def build_report(data: str | Path, rules: Rules, year: str | None = None, kind: 
         headline=_headline(h),
         by_committee=stats(h, "committee") if len(h) else empty,
         by_portfolio=stats(h, "portfolio") if len(h) else empty,
-        trend=_trend(data, rules, kind, year), categories=_categories(h), open_recs=_open(h),
+        trend=_trend(data, kind, year), categories=_categories(h), open_recs=_open(h),
     )
     report.charts.update(draw_charts(report))
     return report
@@ -145,12 +152,10 @@ def draw_charts(report: AnnualReport) -> dict[str, str]:
             t = report.trend
             fig, ax = plt.subplots(figsize=(7, 3.2))
             x = range(len(t))
-            for col, colour, name in (("achieved", OUTCOME_COLOURS["achieved"], "Achieved"),
-                                      ("achieved_late", "#5aae61", "Achieved late"),
-                                      ("not_achieved", OUTCOME_COLOURS["not_achieved"], "Not achieved"),
-                                      ("in_progress", OUTCOME_COLOURS["in_progress"], "In progress"),
-                                      ("uncategorised", OUTCOME_COLOURS[None], "Uncategorised")):
-                ax.plot(x, t[col], marker="o", color=colour, label=name)
+            for col in ("achieved", *OUTCOME_COLOURS):
+                name = str(col or "uncategorised")
+                colour = OUTCOME_COLOURS[Outcome.ACHIEVED if col == "achieved" else col]  # type: ignore[index]
+                ax.plot(x, t[name], marker="o", color=colour, label=LABELS[name])
             ax.set_xticks(list(x), list(t["year"]))
             ax.set_ylabel("Recommendations")
             ax.set_xlabel(f"{report.kind.capitalize()} year of assessment")
@@ -177,10 +182,9 @@ def draw_charts(report: AnnualReport) -> dict[str, str]:
     return charts
 
 
-HEADLINE = (("recommendations", "Recommendations assessed"), ("achieved", "Achieved"),
-            ("achieved_late", "Achieved late"), ("share_late_of_achieved", "Share achieved late"),
-            ("not_achieved", "Not achieved"), ("in_progress", "In progress"), ("uncategorised", "Uncategorised"),
-            ("median_rounds_to_achievement", "Median rounds to achievement"), ("reviews", "Reviews"))
+HEADLINE = tuple((key, LABELS[key]) for key in (
+    "recommendations", "achieved", Outcome.ACHIEVED_LATE, "share_late_of_achieved", Outcome.NOT_ACHIEVED,
+    Outcome.IN_PROGRESS, Outcome.WITHDRAWN, "uncategorised", "median_rounds_to_achievement", "reviews"))
 
 
 def _fmt(value: object, key: str = "") -> str:

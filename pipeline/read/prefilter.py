@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .rules import Rules
+from pipeline.rules import Rules
 
 
 @dataclass(frozen=True)

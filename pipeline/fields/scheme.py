@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 
-from .fields import match_label
-from .rules import Rules, Scheme
+from pipeline.fields.split import match_label
+from pipeline.rules import Rules, Scheme
 
 
 def _category_regex(code: int, name: str) -> re.Pattern[str]:

@@ -1,7 +1,8 @@
 """Reading stage: open a PDF with pdfplumber and return its words, page by page.
 
-This is the only module that imports pdfplumber (and pypdfium2, for the cheap page
-texts the agenda-pack pre-filter reads).  Unreadable input raises
+With `render.py` (a page drawn for `inspect --png`), the only module importing
+pdfplumber (and pypdfium2, for the cheap page texts the agenda-pack pre-filter reads).
+Unreadable input raises
 `ReadError` with a status from the `files` dataset vocabulary and a one-line,
 human-readable message; nothing else escapes.
 """
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import io
 import logging
 import warnings
 from collections.abc import Iterator
@@ -22,7 +22,7 @@ from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
 from pdfplumber.utils.exceptions import PdfminerException
 
-from .models import Document, Page, Word
+from pipeline.models import Document, Page, Word
 
 # pdfminer logs every recoverable oddity of malformed files at WARNING.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
@@ -219,24 +219,3 @@ def read_document(path: str | Path, sha256: str | None = None, pages: tuple[int,
         pages=read,
         n_pages=n_pages or len(read),
     )
-
-
-def render_page(
-    path: str | Path,
-    number: int,
-    boxes: list[tuple[tuple[float, float, float, float], str]],
-    resolution: int = 100,
-) -> bytes:
-    """Return page `number` of a PDF as PNG bytes with `(bbox, field)` boxes drawn on it."""
-    colours = {"number": "#d62728", "recommendation": "#1f77b4", "responsibility": "#2ca02c",
-               "target": "#ff7f0e", "assessment": "#9467bd", "evidence": "#8c564b"}
-    with pdfplumber.open(path) as pdf:
-        page = pdf.pages[number - 1]
-        img = page.to_image(resolution=resolution)
-        for bbox, field in boxes:
-            colour = colours.get(field, "#17becf")
-            img.draw_rect(bbox, fill=colour + "33", stroke=colour, stroke_width=2)
-        buf = io.BytesIO()
-        img.save(buf, format="PNG")
-        page.close()
-    return buf.getvalue()

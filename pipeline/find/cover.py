@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .layout import split_segments
-from .models import CoverField, Line, Page, union_bbox
-from .rules import CouncilRule, CoverFieldRule, Rules
-from .settings import Settings
+from pipeline.find.layout import split_segments
+from pipeline.models import CoverField, Line, Page, union_bbox
+from pipeline.rules import CouncilRule, CoverFieldRule, Rules
+from pipeline.settings import Settings
 
 _EMAIL = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)")
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from dateutil import parser as dateparser
 from dateutil.relativedelta import relativedelta
 
-from .rules import DatePattern, Rules
+from pipeline.rules import DatePattern, Rules
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ Ctrl-C leaves every finished file's rows and no partial ones:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import errno
 import fcntl
@@ -26,19 +27,28 @@ import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .extract import Extraction
-from .models import Provenance
-from .schema import SCHEMAS, check_parts, read_dataset
+from pipeline import PARSER_VERSION
+from pipeline.datasets.schema import (
+    FileRow,
+    HistoryRow,
+    RecommendationRow,
+    ReportRow,
+    check_parts,
+    read_dataset,
+    to_table,
+)
+from pipeline.models import Extraction, Provenance
+from pipeline.vocab import RETRY
 
 # The datasets written one part per PDF (history is rebuilt whole by `write_history`).
-DATASETS = {name: SCHEMAS[name] for name in ("recommendations", "reports", "files")}
-# A file with one of these statuses is retried on the next run even without --force.
-RETRY_STATUSES = frozenset({"error", "timeout"})
+PER_FILE = ("recommendations", "reports", "files")
 LOCK_NAME = ".scrutiny.lock"
+T = TypeVar("T")
 
 
 class WriterBusy(RuntimeError):
@@ -47,10 +57,17 @@ class WriterBusy(RuntimeError):
 
 @dataclass(frozen=True)
 class Done:
-    """What OUT/files says of one PDF path: its content hash and status."""
+    """What OUT/files says of one PDF path: its content hash, status and parser."""
 
     sha256: str
     status: str
+    parser_version: str = PARSER_VERSION
+
+    @property
+    def settled(self) -> bool:
+        """Nothing to do for these bytes: neither a failure to retry (error, timeout) nor
+        rows of an older parser (its schema or semantics may differ)."""
+        return self.status not in RETRY and self.parser_version == PARSER_VERSION
 
 
 def part_name(key: str) -> str:
@@ -65,47 +82,37 @@ def _prov_rows(prov: Iterable[Provenance]) -> list[dict]:
     ]
 
 
-def rows(x: Extraction) -> dict[str, list[dict]]:
+def _row(row_cls: type[T], *sources: object, **given: object) -> T:
+    """A row of `row_cls`: the `given` values, the rest from same-named attributes of
+    `sources` (first that has one). A column none of them gives raises TypeError."""
+    values = dict(given)
+    for f in dataclasses.fields(row_cls):  # type: ignore[arg-type]
+        if f.name not in values:
+            for src in sources:
+                if hasattr(src, f.name):
+                    values[f.name] = getattr(src, f.name)
+                    break
+    return row_cls(**values)
+
+
+def rows(x: Extraction) -> dict[str, list]:
     """Return the rows of each dataset for one extraction."""
-    out: dict[str, list[dict]] = {
-        "files": [{
-            "source_file": x.source_file, "sha256": x.sha256, "bytes": x.n_bytes,
-            "n_pages": x.n_pages, "status": x.status, "message": x.message,
-            "n_recommendations": len(x.recommendations), "n_warnings": x.n_warnings, "seconds": x.seconds,
-            "ingested_at": x.ingested_at, "parser_version": x.parser_version,
-        }],
+    out: dict[str, list] = {
+        "files": [_row(FileRow, x, bytes=x.n_bytes, n_recommendations=len(x.recommendations))],
         "reports": [],
         "recommendations": [],
     }
     rep = x.report
     if rep is None:
         return out
-    out["reports"].append({
-        "report_id": x.sha256, "source_file": x.source_file, "council": rep.council,
-        "committee": rep.committee, "report_date": rep.report_date, "title": rep.title,
-        "report_of": rep.report_of, "date_approved": rep.date_approved,
-        "review_lead_member": rep.review_lead_member, "lead_officer": rep.lead_officer,
-        "date_last_tracked": rep.date_last_tracked, "n_recommendations": len(x.recommendations),
-        "n_pages": x.n_pages, "category_scheme": rep.category_scheme,
-        "provenance": _prov_rows(rep.provenance), "parser_version": x.parser_version,
-    })
+    out["reports"].append(_row(ReportRow, rep, x, report_id=x.sha256, n_recommendations=len(x.recommendations),
+                               provenance=_prov_rows(rep.provenance)))
     for r in x.recommendations:
-        out["recommendations"].append({
-            "report_id": x.sha256, "source_file": x.source_file, "rec_id": r.rec_id,
-            "rec_number": r.rec_number, "recommendation": r.recommendation,
-            "sub_items": [{"label": s.label, "text": s.text} for s in r.sub_items],
-            "responsibility": r.responsibility, "responsible_lead": r.responsible_lead,
-            "responsible_partners": list(r.responsible_partners), "target_text": r.target_text,
-            "target_date": r.target_date, "target_dates": list(r.target_dates),
-            "completed_date": r.completed_date, "assessment_text": r.assessment_text,
-            "category_code": r.category_code, "category_label": r.category_label,
-            "category_outcome": r.category_outcome, "category_scheme": rep.category_scheme,
-            "evidence": r.evidence, "anticipated_date": r.anticipated_date,
-            "page_first": r.page_first, "page_last": r.page_last, "layout": r.layout,
-            "council": rep.council, "review_title": rep.title, "report_date": rep.report_date,
-            "provenance": _prov_rows(r.provenance), "warnings": list(r.warnings),
-            "parser_version": x.parser_version,
-        })
+        out["recommendations"].append(_row(
+            RecommendationRow, r, rep, x, report_id=x.sha256, review_title=rep.title,
+            sub_items=[{"label": s.label, "text": s.text} for s in r.sub_items],
+            responsible_partners=list(r.responsible_partners), target_dates=list(r.target_dates),
+            provenance=_prov_rows(r.provenance), warnings=list(r.warnings)))
     return out
 
 
@@ -164,7 +171,7 @@ class Writer:
 
     def __init__(self, out: str | Path):
         self.out = Path(out)
-        for name in DATASETS:
+        for name in PER_FILE:
             (self.out / name).mkdir(parents=True, exist_ok=True)
         self._lock = self._acquire()
         try:
@@ -191,7 +198,7 @@ class Writer:
             raise WriterBusy(f"{self.out} is being written by another ingest ({holder}); "
                              "wait for it to finish, or give another --out") from exc
         me = {"pid": os.getpid(), "host": socket.gethostname(),
-              "since": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+              "since": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(me).encode(), 0)
         return fd
@@ -212,10 +219,11 @@ class Writer:
 
     # -- what is there ---------------------------------------------------------------------
     def _read_files(self) -> dict[str, tuple[Done, Path]]:
-        table = read_dataset(self.out / "files", columns=["source_file", "sha256", "status"], with_part=True)
+        names = ["source_file", "sha256", "status", "parser_version"]
+        table = read_dataset(self.out / "files", columns=names, with_part=True)
         out: dict[str, tuple[Done, Path]] = {}
-        for src, sha, status, part in zip(*(table[c] for c in ("source_file", "sha256", "status", "part"))):
-            out[src] = (Done(sha, status), Path(part))
+        for src, sha, status, version, part in zip(*(table[c] for c in (*names, "part"))):
+            out[src] = (Done(sha, status, version), Path(part))
         return out
 
     def done(self) -> dict[str, Done]:
@@ -244,14 +252,14 @@ class Writer:
             for name in ("recommendations", "reports"):
                 path = self.out / name / part_name(key)
                 if data[name]:
-                    write_table(pa.Table.from_pylist(data[name], schema=DATASETS[name]), path)
+                    write_table(to_table(name, data[name]), path)
                 elif path.exists() and not any(d.sha256 == x.sha256 and d.status == "parsed"
                                                for s, (d, _) in self._files.items() if s != x.source_file):
                     path.unlink()  # --force on a file that no longer yields rows
         new_part = self.out / "files" / part_name(files_key(x.source_file))
-        write_table(pa.Table.from_pylist(data["files"], schema=DATASETS["files"]), new_part)
+        write_table(to_table("files", data["files"]), new_part)
         before = self._files.get(x.source_file)
-        self._files[x.source_file] = (Done(x.sha256, x.status), new_part)
+        self._files[x.source_file] = (Done(x.sha256, x.status, x.parser_version), new_part)
         if before is None:
             return None
         old, old_part = before
@@ -289,12 +297,11 @@ def history_stale(out: str | Path) -> bool:
     if not path.exists():
         return True
     written = path.stat().st_mtime_ns
-    return any((Path(out) / name).stat().st_mtime_ns > written for name in DATASETS if (Path(out) / name).is_dir())
+    return any((Path(out) / name).stat().st_mtime_ns > written for name in PER_FILE if (Path(out) / name).is_dir())
 
 
-def write_history(out: str | Path, records: list[dict]) -> Path:
-    """Replace OUT/history with `records` (one part file, written atomically)."""
+def write_history(out: str | Path, rows: list[HistoryRow]) -> Path:
+    """Replace OUT/history with `rows` (one part file, written atomically)."""
     path = history_path(out)
-    table = pa.Table.from_pylist(records, schema=SCHEMAS["history"])
-    write_table(table, path)
+    write_table(to_table("history", rows), path)
     return path

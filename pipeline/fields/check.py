@@ -27,9 +27,9 @@ import re
 import statistics
 from collections import Counter
 
-from .fields import match_label
-from .models import RecBlock, Recommendation
-from .rules import Rules, Scheme
+from pipeline.fields.split import match_label
+from pipeline.models import RecBlock, Recommendation
+from pipeline.rules import Rules, Scheme
 
 # The fields a record needs, by the column that fills them, and the warning for an empty cell.
 EMPTY = {"recommendation": "no_recommendation_text", "responsibility": "no_responsibility",

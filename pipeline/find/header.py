@@ -14,10 +14,10 @@ import functools
 import re
 from dataclasses import dataclass
 
-from .layout import split_segments, word_space
-from .models import Column, Line
-from .rules import ColumnRule, Rules
-from .settings import Settings
+from pipeline.find.layout import split_segments, word_space
+from pipeline.models import Column, Line
+from pipeline.rules import ColumnRule, Rules
+from pipeline.settings import Settings
 
 _PUNCT = re.compile(r"[^\w\s#]")
 

@@ -13,10 +13,10 @@ import statistics
 from collections import Counter
 from collections.abc import Callable
 
-from .models import Line, Page, Word, group_lines
+from pipeline.models import Line, Page, Word, group_lines
 
 __all__ = ["group_lines", "page_lines", "section_end", "split_segments"]
-from .rules import Rules
+from pipeline.rules import Rules
 
 _DIGITS = re.compile(r"\d+")
 

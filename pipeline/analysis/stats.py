@@ -1,0 +1,92 @@
+"""Completion statistics over the history: counts per group, council years.
+
+`stats(history, by)`: per group, each recommendation counted once at its latest
+assessment; `council_year` / `year_bounds` for municipal (May-April) and financial
+(April-March) years.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pandas as pd
+
+from pipeline.vocab import ACHIEVED, COUNTED, Outcome
+
+GROUPS = {"year": "year", "municipal-year": "municipal_year", "financial-year": "financial_year",
+          "committee": "committee", "portfolio": "portfolio", "council": "council", "review": "review_title"}
+# First month of each kind of council year: municipal May-April, financial April-March.
+YEAR_START = {"municipal": 5, "financial": 4}
+
+
+def council_year(d: dt.date | None, kind: str = "municipal") -> str | None:
+    """The municipal (May-April) or financial (April-March) year of a date, as `2016/17`."""
+    if d is None or pd.isna(d):
+        return None
+    start = d.year if d.month >= YEAR_START[kind] else d.year - 1
+    return f"{start}/{(start + 1) % 100:02d}"
+
+
+def municipal_year(d: dt.date | None) -> str | None:
+    """Municipal year (May to April) of a date, as `2016/17`."""
+    return council_year(d, "municipal")
+
+
+def financial_year(d: dt.date | None) -> str | None:
+    """Financial year (April to March) of a date, as `2016/17`."""
+    return council_year(d, "financial")
+
+
+def year_bounds(label: str, kind: str = "municipal") -> tuple[dt.date, dt.date]:
+    """First and last day of a council year given as `2016/17` (or `2016`)."""
+    m = re.fullmatch(r"(\d{4})(?:\s*[/-]\s*(\d{2}|\d{4}))?", label.strip())
+    if not m:
+        raise ValueError(f"year {label!r} is not like 2016/17")
+    start = int(m.group(1))
+    if m.group(2) and int(m.group(2)[-2:]) != (start + 1) % 100:
+        raise ValueError(f"year {label!r} does not span consecutive years")
+    first = dt.date(start, YEAR_START[kind], 1)
+    return first, dt.date(start + 1, YEAR_START[kind], 1) - dt.timedelta(days=1)
+
+
+# The columns of `stats`, after the grouping column: counts, then two ratios.
+COUNTS = ("recommendations", "achieved", Outcome.ACHIEVED_LATE, Outcome.NOT_ACHIEVED, Outcome.IN_PROGRESS,
+          Outcome.WITHDRAWN, "uncategorised")
+STATS_COLUMNS = (*COUNTS, "share_late_of_achieved", "median_rounds_to_achievement")
+
+
+def _counts(g: pd.DataFrame, by: str, group: object) -> dict:
+    outcome = g["latest_outcome"]
+    ach = g[outcome.isin(ACHIEVED)]  # "achieved" counts achieved late too
+    # Share late only among schemes that have an "achieved late" category.
+    with_late = ach[ach["achieved_late"].notna()]
+    late = int((outcome == Outcome.ACHIEVED_LATE).sum())
+    rounds = ach["rounds_to_achievement"].dropna()
+    return {
+        by: group, "recommendations": len(g), "achieved": len(ach),
+        **{str(o): int((outcome == o).sum()) for o in COUNTS[2:6]},
+        # No category read: counted, never dropped.
+        "uncategorised": int((~outcome.isin(COUNTED)).sum()),
+        "share_late_of_achieved": round(late / len(with_late), 3) if len(with_late) else None,
+        "median_rounds_to_achievement": float(rounds.median()) if len(rounds) else None,
+    }
+
+
+def stats(hist: pd.DataFrame, by: str = "year") -> pd.DataFrame:
+    """Completion statistics per group, each recommendation counted once at its
+    latest assessment (the last tracking round that reported it)."""
+    if by not in GROUPS:
+        raise ValueError(f"unknown grouping {by!r}; choose from {', '.join(GROUPS)}")
+    cols = [str(c) for c in STATS_COLUMNS]
+    if hist.empty:  # nothing tracked (yet, or in this period): one "All" row of zeros
+        zero = {by: "All", **dict.fromkeys(cols[:len(COUNTS)], 0), **dict.fromkeys(cols[len(COUNTS):])}
+        return pd.DataFrame([zero], columns=[by, *cols])
+    h = hist.copy()
+    h["year"] = pd.to_datetime(h["last_report_date"]).dt.year.astype("Int64").astype(str)
+    h["municipal_year"] = h["last_report_date"].map(municipal_year)
+    h["financial_year"] = h["last_report_date"].map(financial_year)
+    key = GROUPS[by]
+    out = [_counts(g, by, group) for group, g in h.groupby(h[key].fillna("(unknown)"), sort=True)]
+    out.append(_counts(h, by, "All"))
+    return pd.DataFrame(out, columns=[by, *cols])

@@ -1,0 +1,111 @@
+"""History stage: every recommendation linked across its tracking rounds (OUT/history).
+
+Reads the written datasets only. A recommendation of a review is identified by council,
+normalised review title and rec number; the same report ingested twice (standalone PDF
+and agenda-pack copy) counts once. Each row's outcome is the one stored at ingest, so
+the history does not depend on today's rule files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline.datasets.schema import HistoryRow, columns
+from pipeline.datasets.views import connect, has_parts
+from pipeline.vocab import ACHIEVED
+
+
+def normalise_title(text: object) -> str:
+    """Review identity: case, punctuation and "&" vs "and" do not matter ("" when unknown)."""
+    t = (text if isinstance(text, str) else "").casefold().replace("&", " and ")
+    return " ".join(re.sub(r"[^\w\s]", " ", t).split())
+
+
+def portfolio(lead: object) -> str | None:
+    """A responsible lead as a portfolio key: "&" = "and", whitespace and case folded
+    (None for a missing lead: null, NaN from pandas, or blank)."""
+    if not isinstance(lead, str) or not lead.strip():
+        return None
+    t = " ".join(lead.replace("&", " and ").split())
+    return t[:1].upper() + t[1:].lower() if t else None
+
+
+def _int(v: Any) -> int | None:
+    return None if v is None or pd.isna(v) else int(v)
+
+
+def history_rows(data: str | Path, as_of: dt.date | None = None) -> list[HistoryRow]:
+    """Link every recommendation across its tracking rounds; one row each.
+
+    With `as_of`, only reports dated up to that day count: the history as it stood then.
+    """
+    data = Path(data)
+    if not has_parts(data, "recommendations"):
+        return []
+    con = connect(data)
+    where = "" if as_of is None else "where r.report_date <= ?"
+    recs = con.execute(
+        f"select r.*, p.committee from recommendations r join reports p using (report_id) {where}",
+        [] if as_of is None else [as_of],
+    ).df()
+    if recs.empty:
+        return []
+    recs["review_key"] = recs["review_title"].map(normalise_title)
+    # The same report in two files (standalone and in an agenda pack): keep one copy.
+    reports = recs[["council", "review_key", "report_date", "report_id", "source_file"]].drop_duplicates("report_id")
+    keep = reports.sort_values("source_file").drop_duplicates(["council", "review_key", "report_date"])["report_id"]
+    recs = recs[recs["report_id"].isin(set(keep))]
+    recs = recs.sort_values(["council", "review_key", "rec_number", "report_date"])
+    rows: list[HistoryRow] = []
+    for (council, key, number), g in recs.groupby(["council", "review_key", "rec_number"], dropna=False, sort=True):
+        last = g.iloc[-1]
+        outcome = last["category_outcome"] if isinstance(last["category_outcome"], str) else None
+        cats = [int(c) for c in g["category_code"] if pd.notna(c)]
+        achieved_round = next((i + 1 for i, o in enumerate(g["category_outcome"]) if o in ACHIEVED), None)
+        completed = last["completed_date"] if pd.notna(last["completed_date"]) else None
+        target = last["target_date"] if pd.notna(last["target_date"]) else None
+        rows.append(HistoryRow(**{k: _native(v) for k, v in {  # type: ignore[arg-type]
+            "council": council, "review_title": last["review_title"], "review_key": key,
+            "rec_number": _int(number), "rec_id": last["rec_id"],
+            "first_report_date": g["report_date"].iloc[0], "last_report_date": last["report_date"],
+            "n_rounds": len(g), "categories": cats,
+            "latest_category": int(last["category_code"]) if pd.notna(last["category_code"]) else None,
+            "latest_label": last["category_label"], "latest_outcome": outcome,
+            "category_scheme": last["category_scheme"], "committee": last["committee"],
+            "achieved": outcome in ACHIEVED if outcome else None,
+            # Stored at ingest: null where the record's scheme has no "achieved late" category.
+            "achieved_late": _bool(last["achieved_late"]),
+            "rounds_to_achievement": achieved_round,
+            "target_date": target, "completed_date": completed,
+            "days_late": (completed - target).days if completed and target else None,
+            "anticipated_date": last["anticipated_date"] if pd.notna(last["anticipated_date"]) else None,
+            "portfolio": portfolio(last["responsible_lead"]),
+            "recommendation": last["recommendation"], "responsible_lead": last["responsible_lead"],
+        }.items()}))
+    return rows
+
+
+def history(data: str | Path, as_of: dt.date | None = None) -> pd.DataFrame:
+    """`history_rows` as a frame with the history's columns (none when nothing is tracked)."""
+    rows = history_rows(data, as_of)
+    return pd.DataFrame([dataclasses.astuple(r) for r in rows], columns=list(columns("history")))
+
+
+def _bool(v: Any) -> bool | None:
+    return None if v is None or pd.isna(v) else bool(v)
+
+
+def _native(v: object) -> object:
+    if v is None or (not isinstance(v, (list, tuple, str)) and pd.isna(v)):  # type: ignore[call-overload]
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.date()
+    if hasattr(v, "item"):
+        return v.item()  # numpy scalar
+    return v

@@ -1,0 +1,243 @@
+"""The output datasets, each defined once: a row dataclass whose fields are the columns.
+
+Every field carries its Arrow type and a one-line description (`col`). The Arrow
+schemas (`SCHEMAS`), the Parquet field metadata (the descriptions), the writer's rows
+and the README's data dictionary all derive from these classes: a misspelt column is a
+TypeError where the row is built, never a silent null.
+
+Bump SCHEMA_VERSION on any change; it is stored in every Parquet file's metadata.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.vocab import Outcome, Status
+
+SCHEMA_VERSION = "4"
+
+
+def col(arrow: pa.DataType, doc: str, nullable: bool = True) -> Any:
+    """A dataclass field that is a column: its Arrow type and one-line description."""
+    return dataclasses.field(metadata={"arrow": arrow, "doc": doc, "nullable": nullable})
+
+
+PROVENANCE = pa.list_(pa.struct([("field", pa.string()), ("rule_id", pa.string()), ("page", pa.int16()),
+                                 ("bbox", pa.list_(pa.float32()))]))
+SUB_ITEMS = pa.list_(pa.struct([("label", pa.string()), ("text", pa.string())]))
+_OUTCOMES = "/".join(Outcome)
+
+# Columns several datasets share, described once.
+_REPORT_ID = "sha256 of the PDF's bytes: the report's identity"
+_SOURCE = "canonical path of the PDF (absolute, symlinks resolved)"
+_PROVENANCE = "list<struct<field, rule_id, page, bbox>>: the rule and place behind each column"
+_PARSER = "version of the parser that wrote the row"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecommendationRow:
+    """`recommendations/`: one row per recommendation per report."""
+
+    report_id: str = col(pa.string(), _REPORT_ID, nullable=False)
+    source_file: str = col(pa.string(), _SOURCE, nullable=False)
+    rec_id: str = col(pa.string(), "printed label without whitespace (`R 01` -> `R01`)", nullable=False)
+    rec_number: int | None = col(pa.int16(), "the label's number")
+    recommendation: str = col(pa.string(), "recommendation text: intro, `a) ...` sub-items, closing text")
+    sub_items: list[dict] = col(SUB_ITEMS, "list<struct<label, text>>: the lettered sub-items")
+    responsibility: str = col(pa.string(), "responsibility cell as printed")
+    responsible_lead: str | None = col(pa.string(), "the lead responsible (first party)")
+    responsible_partners: list[str] = col(pa.list_(pa.string()), "partners named after a relation phrase")
+    target_text: str = col(pa.string(), "target date cell as printed")
+    target_date: dt.date | None = col(pa.date32(), "first target date (deadline semantics: a month is its last day)")
+    target_dates: list[dt.date] = col(pa.list_(pa.date32()), "every target date, in order")
+    completed_date: dt.date | None = col(pa.date32(), "completion date when the target cell gives one")
+    assessment_text: str = col(pa.string(), "assessment cell as printed")
+    category_code: int | None = col(pa.int8(), "the executive's self-assessment category code")
+    category_label: str | None = col(pa.string(), "the category's canonical label in its scheme")
+    category_outcome: str | None = col(pa.string(), f"what the category means: {_OUTCOMES}")
+    achieved_late: bool | None = col(pa.bool_(), "outcome is achieved late; null where the scheme has no such "
+                                                 "category or no category was read")
+    category_scheme: str | None = col(pa.string(), "id of the category scheme (rules/schemes)")
+    evidence: str = col(pa.string(), "evidence of progress, paragraphs joined by newlines")
+    anticipated_date: dt.date | None = col(pa.date32(), "anticipated completion date, when the category asks for one")
+    page_first: int = col(pa.int16(), "first page of the record")
+    page_last: int = col(pa.int16(), "last page of the record")
+    layout: str = col(pa.string(), "table layout: `row+evidence`, `tracker`, `keyvalue`")
+    council: str | None = col(pa.string(), "council of the report")
+    review_title: str | None = col(pa.string(), "title of the scrutiny review (the report's title)")
+    report_date: dt.date | None = col(pa.date32(), "date of the tracking report")
+    provenance: list[dict] = col(PROVENANCE, _PROVENANCE)
+    warnings: list[str] = col(pa.list_(pa.string()), "self-check findings, each `code: detail` (README, Self-check)")
+    parser_version: str = col(pa.string(), _PARSER)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportRow:
+    """`reports/`: one row per report."""
+
+    report_id: str = col(pa.string(), _REPORT_ID, nullable=False)
+    source_file: str = col(pa.string(), _SOURCE, nullable=False)
+    council: str | None = col(pa.string(), "council, from the contact e-mail domain or a phrase (rules/cover.yaml)")
+    committee: str | None = col(pa.string(), "committee the report went to")
+    report_date: dt.date | None = col(pa.date32(), "date of the meeting or report")
+    title: str | None = col(pa.string(), "title of the scrutiny review")
+    report_of: str | None = col(pa.string(), "who reports (e.g. the Cabinet Member)")
+    date_approved: dt.date | None = col(pa.date32(), "date the review's recommendations were approved")
+    review_lead_member: str | None = col(pa.string(), "lead member of the review")
+    lead_officer: str | None = col(pa.string(), "lead officer of the review")
+    date_last_tracked: dt.date | None = col(pa.date32(), "date of the previous tracking round")
+    n_recommendations: int = col(pa.int32(), "recommendations read from the report")
+    n_pages: int = col(pa.int32(), "pages in the PDF")
+    category_scheme: str | None = col(pa.string(), "id of the category scheme (rules/schemes)")
+    provenance: list[dict] = col(PROVENANCE, _PROVENANCE)
+    parser_version: str = col(pa.string(), _PARSER)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FileRow:
+    """`files/`: one row per PDF path, whatever became of it."""
+
+    source_file: str = col(pa.string(), _SOURCE, nullable=False)
+    sha256: str = col(pa.string(), "sha256 of the file's bytes (`report_id` of its rows)", nullable=False)
+    bytes: int = col(pa.int64(), "file size")
+    n_pages: int = col(pa.int32(), "pages in the PDF (0 when not read)")
+    status: str = col(pa.string(), f"what happened: {'/'.join(Status)}", nullable=False)
+    message: str = col(pa.string(), "one line saying why, or what was found")
+    n_recommendations: int = col(pa.int32(), "recommendations written")
+    n_warnings: int = col(pa.int32(), "self-check warnings over its records, plus tables it skipped")
+    seconds: float = col(pa.float64(), "time the file took to parse")
+    ingested_at: dt.datetime = col(pa.timestamp("s", tz="UTC"), "when it was parsed")
+    parser_version: str = col(pa.string(), _PARSER)
+
+
+@dataclass(frozen=True, kw_only=True)
+class HistoryRow:
+    """`history/`: one row per recommendation across its tracking rounds (rebuilt after every ingest)."""
+
+    council: str | None = col(pa.string(), "council")
+    review_title: str | None = col(pa.string(), "review title, as printed in the latest round")
+    review_key: str = col(pa.string(), "normalised review title: case, punctuation and `&`/`and` folded")
+    rec_number: int | None = col(pa.int16(), "the recommendation's number")
+    rec_id: str = col(pa.string(), "label in the latest round")
+    first_report_date: dt.date | None = col(pa.date32(), "first tracking round")
+    last_report_date: dt.date | None = col(pa.date32(), "latest tracking round")
+    n_rounds: int = col(pa.int16(), "tracking rounds that report it")
+    categories: list[int] = col(pa.list_(pa.int8()), "category code of each round, in round order")
+    latest_category: int | None = col(pa.int8(), "category code in the latest round")
+    latest_label: str | None = col(pa.string(), "category label in the latest round")
+    latest_outcome: str | None = col(pa.string(), f"outcome in the latest round: {_OUTCOMES}")
+    category_scheme: str | None = col(pa.string(), "scheme of the latest round")
+    committee: str | None = col(pa.string(), "committee of the latest round")
+    achieved: bool | None = col(pa.bool_(), "latest outcome is achieved or achieved late; null when uncategorised")
+    achieved_late: bool | None = col(pa.bool_(), "latest outcome is achieved late; null where the scheme has no "
+                                                 "late category")
+    rounds_to_achievement: int | None = col(pa.int16(), "rounds until first achieved")
+    target_date: dt.date | None = col(pa.date32(), "first target date, latest round")
+    completed_date: dt.date | None = col(pa.date32(), "completion date, latest round")
+    days_late: int | None = col(pa.int32(), "completed_date - target_date in days")
+    anticipated_date: dt.date | None = col(pa.date32(), "anticipated completion date, latest round")
+    portfolio: str | None = col(pa.string(), "responsible lead folded to a portfolio key")
+    recommendation: str = col(pa.string(), "recommendation text, latest wording")
+    responsible_lead: str | None = col(pa.string(), "responsible lead, latest wording")
+
+
+# Every dataset under OUT by name: the per-file datasets first, then the derived history.
+ROWS: dict[str, type] = {"recommendations": RecommendationRow, "reports": ReportRow, "files": FileRow,
+                         "history": HistoryRow}
+
+
+def schema_of(name: str) -> pa.Schema:
+    """The Arrow schema of dataset `name`, derived from its row class; each field's
+    description is stored as its Parquet field metadata (`description`)."""
+    fields = [pa.field(f.name, f.metadata["arrow"], nullable=f.metadata["nullable"],
+                       metadata={b"description": f.metadata["doc"].encode()})
+              for f in dataclasses.fields(ROWS[name])]
+    return pa.schema(fields, metadata={b"schema_version": SCHEMA_VERSION.encode(), b"dataset": name.encode()})
+
+
+SCHEMAS = {name: schema_of(name) for name in ROWS}
+
+
+def columns(name: str) -> tuple[str, ...]:
+    """The column names of dataset `name`, in order."""
+    return tuple(f.name for f in dataclasses.fields(ROWS[name]))
+
+
+def to_table(name: str, rows: list[Any]) -> pa.Table:
+    """Row dataclasses of dataset `name` as an Arrow table with its schema."""
+    names = columns(name)
+    return pa.Table.from_pylist([{c: getattr(r, c) for c in names} for r in rows], schema=SCHEMAS[name])
+
+
+def data_dictionary() -> str:
+    """The README's data dictionary (Markdown), generated from the row classes."""
+    out = []
+    for name, row in ROWS.items():
+        out += [f"`{name}/` — {(row.__doc__ or '').split(': ', 1)[-1]}", "", "| column | type | description |",
+                "|---|---|---|"]
+        out += [f"| `{f.name}` | {f.metadata['arrow']} | {f.metadata['doc'].replace('|', '/')} |"
+                for f in dataclasses.fields(row)]
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+class DatasetError(RuntimeError):
+    """A part file under OUT is not readable Parquet (truncated, foreign, or of another tool)."""
+
+
+def bad_part(part: Path, exc: BaseException) -> DatasetError:
+    return DatasetError(f"{part}: not a readable Parquet part ({str(exc).splitlines()[0]}); move it out of "
+                        f"{part.parent} or delete it and re-run `scrutiny ingest` (its PDF is parsed again)")
+
+
+def read_dataset(directory: Path, columns: list[str], with_part: bool = False) -> dict[str, list]:
+    """The `columns` of every part under `directory` as lists (plus `part`: each row's file).
+
+    Raises DatasetError naming the first part that is not readable Parquet.
+    """
+    import pyarrow.dataset as ds
+
+    out: dict[str, list] = {c: [] for c in [*columns, *(["part"] if with_part else [])]}
+    if not any(directory.glob("*.parquet")):
+        return out
+    try:  # one scan of every part (fast); part by part only to name a broken one
+        for tagged in ds.dataset(directory, format="parquet").scanner(columns=columns).scan_batches():
+            batch = tagged.record_batch
+            for c in columns:
+                out[c].extend(batch.column(c).to_pylist())
+            if with_part:
+                out["part"].extend([tagged.fragment.path] * batch.num_rows)
+        return out
+    except (pa.ArrowException, OSError) as exc:
+        for part in sorted(directory.glob("*.parquet")):
+            try:
+                pq.read_table(part, columns=columns)
+            except (pa.ArrowException, OSError) as inner:
+                raise bad_part(part, inner) from inner
+        raise DatasetError(f"{directory}: the parts cannot be read together ({str(exc).splitlines()[0]})") from exc
+
+
+PARQUET_MAGIC = b"PAR1"
+
+
+def check_parts(data: Path, names: tuple[str, ...] = ("recommendations", "reports", "files", "history")) -> None:
+    """Raise DatasetError for the first part under `data` that does not begin and end like
+    Parquet (a truncated copy, a foreign file): eight bytes read per part."""
+    for name in names:
+        for part in sorted((data / name).glob("**/*.parquet")):
+            try:
+                with open(part, "rb") as fh:
+                    head = fh.read(4)
+                    fh.seek(-4, 2)
+                    tail = fh.read(4)
+            except OSError as exc:
+                raise bad_part(part, exc) from exc
+            if head != PARQUET_MAGIC or tail != PARQUET_MAGIC:
+                raise bad_part(part, ValueError("no Parquet magic bytes at its start and end"))

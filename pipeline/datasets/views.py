@@ -1,0 +1,42 @@
+"""DuckDB views over the datasets under OUT: the one way analysis and history read them.
+
+`connect(data)` returns a connection with views reports, recommendations, files and
+history; a dataset with no parts yet is an empty view with its schema.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from pipeline.datasets.schema import SCHEMAS, check_parts
+
+DATASETS = tuple(SCHEMAS)
+
+
+def _dataset_glob(data: Path, name: str) -> str:
+    return str(data / name / "**" / "*.parquet")
+
+
+def has_parts(data: Path, name: str) -> bool:
+    return any((data / name).glob("**/*.parquet"))
+
+
+def connect(data: str | Path) -> duckdb.DuckDBPyConnection:
+    """DuckDB connection with views reports, recommendations, files and history over `data`.
+
+    A dataset with no files yet (no tracking report found so far) is an empty view with
+    its schema, so queries work on any archive.
+    """
+    data = Path(data).resolve()  # absolute: a read-only query allows this one directory
+    check_parts(data)  # a broken part is named here, not deep inside DuckDB
+    con = duckdb.connect()
+    for name in DATASETS:
+        if has_parts(data, name):
+            con.execute(f"create view {name} as select * from read_parquet('{_dataset_glob(data, name)}', "
+                        f"hive_partitioning=true, union_by_name=true)")
+        else:
+            con.register(f"_{name}_empty", SCHEMAS[name].empty_table())
+            con.execute(f"create view {name} as select * from _{name}_empty")
+    return con

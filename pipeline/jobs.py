@@ -1,0 +1,69 @@
+"""One file's work as a worker runs it: the `Job` sent, the `Extraction` returned.
+
+Shared by the local pool (`ingest`) and a Dask cluster (`cluster`), so neither imports
+the other. A file that is not parsed (timed out, worker died, duplicate) still gets an
+`Extraction`: its `files` row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import resource
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.extract import extract_file
+from pipeline.models import Extraction
+from pipeline.rules import Rules, cached_rules
+
+
+@dataclass(frozen=True)
+class Job:
+    """One file to extract, as sent to a worker (picklable: paths and ids only)."""
+
+    path: str
+    sha256: str
+    rules_dir: str | None = None
+    scheme: str | None = None
+    all_pages: bool = False
+
+
+# The rules a worker process was given by the driver (set by `init_worker`).
+_WORKER_RULES: Rules | None = None
+
+
+def init_worker(rules: Rules | None, max_memory_mb: int = 0) -> None:
+    """Set up a worker process: the driver's rules, and a cap on the memory it may take
+    (its address space now plus `max_memory_mb`), so that an allocation beyond it fails
+    with MemoryError and the file ends as `too_large` instead of exhausting the machine."""
+    global _WORKER_RULES
+    _WORKER_RULES = rules
+    if max_memory_mb > 0:
+        with open("/proc/self/statm") as fh:
+            now = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        limit = now + max_memory_mb * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
+
+
+def run_job(job: Job, rules: Rules | None = None) -> Extraction:
+    """Extract one file with the given rules, the worker's, or those of `job.rules_dir`."""
+    rules = rules or _WORKER_RULES or cached_rules(job.rules_dir)
+    return extract_file(job.path, rules, job.scheme, sha256=job.sha256, all_pages=job.all_pages)
+
+
+def failed(job: Job, status: str, message: str) -> Extraction:
+    """The `files` row of a file that was not parsed (timed out, worker died, duplicate)."""
+    path = Path(job.path)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    size = path.stat().st_size if path.exists() else 0
+    return Extraction(str(path), job.sha256, size, 0, status, message, 0.0, now)
+
+
+def timed_out(job: Job, timeout: float) -> Extraction:
+    return failed(job, "timeout", f"parsing took longer than --timeout {timeout:g} s; stopped")
+
+
+def duplicate_of(pdf: Path, sha: str, original: str) -> Extraction:
+    """The `files` row of a PDF whose bytes were already ingested from another path."""
+    return failed(Job(str(pdf), sha), "duplicate", f"same content (sha256) as {original}; its rows stand for this file")
