@@ -373,7 +373,7 @@ def inspect(pdf: str, page: int | None, png: str | None, scheme: str | None, rul
     if png:
         _output_file(png, "--png")
     try:
-        doc = read_document(pdf)
+        doc = read_document(pdf, settings=r.layout.settings)
     except ReadError as exc:
         click.echo(f"{pdf}: {exc.status}: {exc.message}", err=True)
         sys.exit(1)

@@ -121,7 +121,7 @@ def extract_file(path: str | Path, rules: Rules, scheme_id: str | None = None, s
         if selection is not None and selection.pages == ():
             return done("no_tracking_table", f"no page of {selection.n_pages} looks like a tracking table "
                         "(pre-filter; --all-pages parses every page)", selection.n_pages, sha=sha)
-        doc = read_document(path, sha256=sha, pages=selection.pages if selection else None,
+        doc = read_document(path, sha256=sha, pages=selection.pages if selection else None, settings=rules.layout.settings,
                             n_pages=selection.n_pages if selection else None)
         res = extract_document(doc, rules, scheme_id)
         message = res.message

@@ -8,11 +8,11 @@ produced it.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from pipeline import PARSER_VERSION
+from pipeline.text import join_lines
 
 BBox = tuple[float, float, float, float]
 
@@ -56,12 +56,8 @@ class Page:
     width: float
     height: float
     words: tuple[Word, ...]
+    lines: tuple[Line, ...]  # the words grouped into lines, top to bottom (read.lines)
     rotated_words: int = 0
-
-    @cached_property
-    def lines(self) -> list[Line]:
-        """The page's words grouped into lines, top to bottom (computed once; do not modify)."""
-        return group_lines(self.words)
 
 
 @dataclass(frozen=True)
@@ -125,21 +121,6 @@ class Line:
         return frozenset(w.font for w in self.words if w.font)
 
 
-def group_lines(words: tuple[Word, ...] | list[Word]) -> list[Line]:
-    """Group words into lines by their top edge, each line left to right."""
-    ordered = sorted(words, key=lambda w: (w.top, w.x0))
-    rows: list[list[Word]] = []
-    for w in ordered:
-        if rows:
-            row = rows[-1]
-            ref = row[0]
-            if abs(w.top - ref.top) <= max(1.5, 0.3 * min(w.size, ref.size) or 1.5):
-                row.append(w)
-                continue
-        rows.append([w])
-    return [Line(tuple(sorted(r, key=lambda w: w.x0))) for r in rows]
-
-
 @dataclass(frozen=True)
 class Column:
     """A table column found from its header: field name, left edge, rule id."""
@@ -170,58 +151,9 @@ class Cell:
         first = self.lines[0].page
         return union_bbox([ln.bbox for ln in self.lines if ln.page == first])
 
-    def paragraph_lines(self) -> list[list[Line]]:
-        """Group the cell's lines into paragraphs at wider-than-usual line gaps.
-
-        The usual gap is the smallest line pitch in the cell; a gap of a fifth of
-        the font size more starts a paragraph.  A page break does not.
-        """
-        gaps = [
-            b.top - a.top
-            for a, b in zip(self.lines, self.lines[1:])
-            if a.page == b.page and b.top - a.top > 0.8 * a.size
-        ]
-        base = min(gaps) if gaps else 0.0
-        paras: list[list[Line]] = []
-        prev: Line | None = None
-        for ln in self.lines:
-            if prev is None or (ln.page == prev.page and ln.top - prev.top > base + 0.2 * ln.size):
-                paras.append([ln])
-            else:
-                paras[-1].append(ln)
-            prev = ln
-        return paras
-
-    def paragraphs(self) -> list[str]:
-        """Return the cell text as paragraphs (wrapped lines joined)."""
-        return [join_lines([ln.text for ln in p]) for p in self.paragraph_lines()]
-
     @property
     def text(self) -> str:
         return join_lines([ln.text for ln in self.lines])
-
-
-_URL_TAIL = re.compile(r"(https?://|www\.)\S*/\S*$")
-_URL_PART = re.compile(r"^[\w\-.~%+]*[/?=&#][\w\-./?=&#%~+]*$")
-
-
-def join_lines(texts: list[str]) -> str:
-    """Join wrapped lines into running text, keeping hyphenated words whole."""
-    out = ""
-    for t in texts:
-        t = t.strip()
-        if not t:
-            continue
-        if not out:
-            out = t
-        elif len(out) >= 2 and out.endswith("-") and out[-2].isalpha():
-            out += t
-        elif _URL_TAIL.search(out) and not out.endswith((".", ",", ";", ")")) and (
-                _URL_PART.match(t.split()[0]) or (out.endswith("/") and t[0].isalnum() and t[0].islower())):
-            out += t  # a web address wrapped mid-way carries on without a space
-        else:
-            out += " " + t
-    return out
 
 
 @dataclass(frozen=True)

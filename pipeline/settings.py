@@ -11,21 +11,55 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class Settings(BaseModel):
-    """Tolerances in PDF points, or as multiples of the font size where named `*_gap`."""
+    """Tolerances in PDF points, or in font sizes or word spaces where the description says so."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    word_x_tol: float = Field(default=1.5, ge=0,
+                        description="pdfplumber `extract_words` x_tolerance: letters closer than this many points make one word")
+    word_y_tol: float = Field(default=2.0, ge=0, description="pdfplumber `extract_words` y_tolerance")
+    margin_share: float = Field(default=0.12, gt=0, lt=0.5,
+                        description="page furniture (running headers, footers) lies in this share of the page height at top or bottom")
+    furniture_band: float = Field(default=6.0, gt=0,
+                        description="points: a line repeated at the same height (within this band) on many pages is furniture")
+    word_space_default: float = Field(default=0.3, gt=0,
+                        description="the usual word space in font sizes, when a page gives too few to measure")
+    word_space_max: float = Field(default=0.8, gt=0,
+                        description="a gap wider than this many font sizes is not a word space (measuring the word space)")
+    body_size_default: float = Field(default=10.0, gt=0,
+                        description="font size of body text when a document gives none to measure")
+    heading_emphasis: float = Field(default=1.1, ge=1,
+                        description="a line this many times the body size (or bold) may be a section heading ending a table")
+    running_text_space: float = Field(default=1.2, gt=0,
+                        description="key/value layout: label and value this close (in word spaces) are one line of running text")
+    cover_line_gap: float = Field(default=0.5, ge=0,
+                        description="cover page: a value wraps onto a next line at most this many font sizes below")
     edge_tol: float = Field(default=2.5, ge=0, description="points a word may start left of its column's edge")
-    align_tol: float = Field(default=3.5, ge=0, description="points between a record's first words and the column edges")
-    segment_gap: float = Field(default=0.9, gt=0, description="a gap wider than this many font sizes splits a line into cells")
-    cell_gap: float = Field(default=1.5, gt=1, description="two cells of a row are more than this many word spaces apart "
+    align_tol: float = Field(default=3.5, ge=0,
+                        description="points between a record's first words and the column edges")
+    segment_gap: float = Field(default=0.9, gt=0,
+                        description="a gap wider than this many font sizes splits a line into cells")
+    cell_gap: float = Field(default=1.5, gt=1,
+                        description="two cells of a row are more than this many word spaces apart "
                             "(the page's usual space between words): closer than `segment_gap` where a word broken "
                             "mid-word fills its cell, leaving only the cell padding")
-    header_line_gap: float = Field(default=0.35, ge=0, description="lines of one header cell are at most this many font sizes apart")
-    max_header_lines: int = Field(default=8, ge=1, le=8, description="lines a header cell may take (narrow columns wrap)")
-    label_line_gap: float = Field(default=0.35, ge=0, description="key/value layout: lines of one label cell are at most this many font sizes apart")
-    long_cell_ratio: float = Field(default=5.0, gt=1, description="self-check: a cell this many times the median length of its column is suspect")
-    long_cell_min_chars: int = Field(default=1500, ge=0, description="self-check: cells shorter than this are never suspect for their length")
+    line_tol: float = Field(default=0.3, ge=0,
+                        description="words whose tops differ by at most this many font sizes share a line")
+    line_tol_min: float = Field(default=1.5, ge=0, description="... or by at most this many points, whichever is more")
+    min_line_pitch: float = Field(default=0.8, gt=0,
+                        description="paragraphs: lines closer than this many font sizes are not a line pitch (superscripts)")
+    paragraph_gap: float = Field(default=0.2, ge=0,
+                        description="paragraphs: a line gap this many font sizes wider than the cell's usual one starts a paragraph")
+    header_line_gap: float = Field(default=0.35, ge=0,
+                        description="lines of one header cell are at most this many font sizes apart")
+    max_header_lines: int = Field(default=8, ge=1, le=8,
+                        description="lines a header cell may take (narrow columns wrap)")
+    label_line_gap: float = Field(default=0.35, ge=0,
+                        description="key/value layout: lines of one label cell are at most this many font sizes apart")
+    long_cell_ratio: float = Field(default=5.0, gt=1,
+                        description="self-check: a cell this many times the median length of its column is suspect")
+    long_cell_min_chars: int = Field(default=1500, ge=0,
+                        description="self-check: cells shorter than this are never suspect for their length")
 
 
 DEFAULT = Settings()

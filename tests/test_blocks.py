@@ -4,6 +4,8 @@ import pytest
 
 from conftest import PDFS
 from pipeline.find.blocks import find_blocks
+from pipeline.models import Page
+from pipeline.read.lines import group_lines
 from pipeline.read.pdf import read_document
 
 
@@ -106,11 +108,11 @@ def test_tight_tracker_header_finds_assessment_column(tmp_path, rules):
 
 def _page(number: int, rows: list[tuple[float, list[tuple[str, float]]]], font: str, bold_rows: tuple[int, ...] = ()):
     """A page built in code: rows of (top, [(word, x0)]) in one font."""
-    from pipeline.models import Page, Word
+    from pipeline.models import Word
 
     words = tuple(Word(t, x, x + 5 * len(t), top, top + 9, 9.0, k in bold_rows, number, font)
                   for k, (top, row) in enumerate(rows) for t, x in row)
-    return Page(number, 595, 842, words)
+    return Page(number, 595, 842, words, group_lines(words))
 
 
 HEADER_ROW = [("No.", 50), ("Recommendation", 90), ("Responsibility", 300), ("Target", 400), ("Assessment", 480)]
@@ -126,8 +128,8 @@ def test_table_ends_where_another_document_begins(rules, next_font, continues):
     rows2 = [(60, [("continues", 90), ("here", 140)]), (80, [("more", 90)])]
     p2 = _page(2, rows2, next_font)
     if continues:  # a new italic first line, then the table's own font
-        p2 = _page(2, [rows2[0]], next_font)
-        p2 = type(p2)(2, 595, 842, p2.words + _page(2, [rows2[1]], "ArialMT").words)
+        words = _page(2, [rows2[0]], next_font).words + _page(2, [rows2[1]], "ArialMT").words
+        p2 = Page(2, 595, 842, words, group_lines(words))
     blocks = find_blocks([p1, p2], rules)
     assert len(blocks) == 1
     text = blocks[0].cell("recommendation").text

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +17,14 @@ import pandas as pd
 
 from pipeline.datasets.schema import HistoryRow, columns
 from pipeline.datasets.views import connect, has_parts
+from pipeline.text import fold
 from pipeline.vocab import ACHIEVED
 
 
 def normalise_title(text: object) -> str:
-    """Review identity: case, punctuation and "&" vs "and" do not matter ("" when unknown)."""
-    t = (text if isinstance(text, str) else "").casefold().replace("&", " and ")
-    return " ".join(re.sub(r"[^\w\s]", " ", t).split())
+    """Review identity (`text.fold`): case, punctuation and "&" vs "and" do not matter
+    ("" when unknown)."""
+    return fold(text)
 
 
 def portfolio(lead: object) -> str | None:

@@ -30,6 +30,7 @@ from collections import Counter
 from pipeline.fields.split import match_label
 from pipeline.models import RecBlock, Recommendation
 from pipeline.rules import Rules, Scheme
+from pipeline.text import fold
 
 # The fields a record needs, by the column that fills them, and the warning for an empty cell.
 EMPTY = {"recommendation": "no_recommendation_text", "responsibility": "no_responsibility",
@@ -49,7 +50,7 @@ def _cell_text(block: RecBlock, name: str) -> str:
 
 
 def _is_null(text: str, rules: Rules) -> bool:
-    key = re.sub(r"[^\w/–-]+", " ", text.casefold()).strip()
+    key = fold(text, keep="/–-")
     return key in rules.dates.null_values
 
 

@@ -11,9 +11,10 @@ import datetime as dt
 import re
 
 from pipeline.fields.dates import parse_date
-from pipeline.fields.split import anticipated_date, clean, read_assessment, split_recommendation, split_responsibility, split_targets
+from pipeline.fields.split import anticipated_date, paragraphs, read_assessment, split_recommendation, split_responsibility, split_targets
 from pipeline.models import CoverField, Provenance, RecBlock, Recommendation, Report
 from pipeline.rules import Rules, Scheme
+from pipeline.text import clean
 from pipeline.vocab import CellField, CoverName, Outcome
 
 _LABEL_NUMBER = re.compile(r"(\d+)")
@@ -50,7 +51,7 @@ def recommendation(block: RecBlock, scheme: Scheme | None, rules: Rules) -> Reco
     targets = split_targets(text_of(CellField.TARGET), rules)
     assessment = read_assessment(text_of(CellField.ASSESSMENT), scheme)
     ev_cell = block.cell(CellField.EVIDENCE)
-    evidence = "\n".join(ev_cell.paragraphs()) if ev_cell is not None else ""
+    evidence = "\n".join(paragraphs(ev_cell, rules.layout.settings)) if ev_cell is not None else ""
     anticipated, ant_rule = None, None
     category = scheme.category(assessment.code) if scheme is not None else None
     if category is not None and category.asks_anticipated_date:

@@ -17,16 +17,39 @@ from dataclasses import dataclass
 
 from pipeline.fields.dates import find_dates
 from pipeline.fields.nlp import nlp_for, relation_spans
-from pipeline.models import Cell, SubItem, join_lines
+from pipeline.models import Cell, Line, SubItem
 from pipeline.rules import Rules, Scheme
+from pipeline.settings import DEFAULT, Settings
+from pipeline.text import clean, fold, join_lines
 
-_WS = re.compile(r"\s+")
-_PUNCT = re.compile(r"[^\w\s]")
+
+# -- paragraphs ------------------------------------------------------------------
+def paragraph_lines(cell: Cell, settings: Settings = DEFAULT) -> list[list[Line]]:
+    """The cell's lines grouped into paragraphs at wider-than-usual line gaps.
+
+    The usual gap is the smallest line pitch in the cell; `paragraph_gap` font sizes
+    more starts a paragraph.  A page break does not.
+    """
+    gaps = [
+        b.top - a.top
+        for a, b in zip(cell.lines, cell.lines[1:])
+        if a.page == b.page and b.top - a.top > settings.min_line_pitch * a.size
+    ]
+    base = min(gaps) if gaps else 0.0
+    paras: list[list[Line]] = []
+    prev: Line | None = None
+    for ln in cell.lines:
+        if prev is None or (ln.page == prev.page and ln.top - prev.top > base + settings.paragraph_gap * ln.size):
+            paras.append([ln])
+        else:
+            paras[-1].append(ln)
+        prev = ln
+    return paras
 
 
-def clean(text: str) -> str:
-    """Collapse whitespace."""
-    return _WS.sub(" ", text).strip()
+def paragraphs(cell: Cell, settings: Settings = DEFAULT) -> list[str]:
+    """The cell's text as paragraphs (wrapped lines joined)."""
+    return [join_lines([ln.text for ln in p]) for p in paragraph_lines(cell, settings)]
 
 
 # -- recommendation text ----------------------------------------------------------
@@ -63,7 +86,7 @@ def split_recommendation(cell: Cell | None, rules: Rules) -> RecText:
     outro: list[str] = []
     items: list[tuple[str, list[str]]] = []
     used: list[str] = []
-    for para in cell.paragraph_lines():
+    for para in paragraph_lines(cell, rules.layout.settings):
         for k, ln in enumerate(para):
             hit = _sub_label(ln.text, rules)
             if hit is not None and not outro:
@@ -150,23 +173,19 @@ class Assessment:
     rule_id: str | None
 
 
-def _label_key(text: str) -> str:
-    return " ".join(_PUNCT.sub(" ", text.replace("’", "'").casefold()).split())
-
-
 _CODE = re.compile(r"(?<![\d/.])\b(\d{1,2})\b(?![\d/.])")
 
 
 def match_label(text: str, scheme: Scheme) -> tuple[int, float] | None:
     """(code, share of the printed words matched) of the scheme category whose label or
     synonym the printed `text` (digits ignored) names; the longest name wins."""
-    rest = _label_key(_CODE.sub(" ", text))
+    rest = fold(_CODE.sub(" ", text))
     if not rest:
         return None
     best: tuple[int, int] | None = None  # (length of matched name, code)
     for cat in scheme.categories:
         for name in (cat.label, *cat.synonyms):
-            key = _label_key(name)
+            key = fold(name)
             if key and (rest == key or f" {key} " in f" {rest} ") and (best is None or len(key) > best[0]):
                 best = (len(key), cat.code)
     return (best[1], best[0] / len(rest)) if best is not None else None

@@ -128,7 +128,7 @@ def find_blocks(pages: tuple[Page, ...] | list[Page], rules: Rules) -> list[RecB
     finder = TableFinder(rules)
     content = page_lines(pages, rules, protect=finder.header_lines)
     sizes = [ln.size for lines in content for ln in lines]
-    body_size = statistics.median(sizes) if sizes else 10.0
+    body_size = statistics.median(sizes) if sizes else rules.layout.settings.body_size_default
     blocks = _table_blocks(content, finder, body_size) or keyvalue_blocks(content, rules, body_size)
     return _whole_words(blocks)
 
@@ -151,7 +151,7 @@ def _table_blocks(content: list[list[Line]], finder: TableFinder, body_size: flo
     for lines in content:
         headers: dict[int, Header] = {h.start: h for h in finder.headers.headers(lines)}
         if last_band and 0 not in headers:  # a header row broken over the page end goes on here
-            more = finder.headers.continued(last_band, lines, word_space(lines))
+            more = finder.headers.continued(last_band, lines, word_space(lines, finder.settings))
             if more is not None:
                 headers[0] = more
         last_band = []

@@ -93,7 +93,7 @@ def cover_fields(pages: tuple[Page, ...] | list[Page], rules: Rules, max_pages: 
     settings = rules.layout.settings
     out: dict[str, CoverField] = {}
     for page in pages[start:start + max_pages]:
-        lines = _wrapped_labels(page.lines, labels, settings)
+        lines = _wrapped_labels(list(page.lines), labels, settings)
         i = 0
         while i < len(lines):
             hit = _match(lines[i], labels)
@@ -109,7 +109,7 @@ def cover_fields(pages: tuple[Page, ...] | list[Page], rules: Rules, max_pages: 
             while i < len(lines) and value:
                 nxt = lines[i]
                 first = nxt.words[0]
-                close = nxt.top - lines[i - 1].bottom <= 0.5 * nxt.size
+                close = nxt.top - lines[i - 1].bottom <= settings.cover_line_gap * nxt.size
                 if not (close and first.size == last.size and first.bold == last.bold) or _match(nxt, labels) \
                         or nxt.x0 < value_x0:
                     break

@@ -11,22 +11,19 @@ wording lives here: every word comes from the rules.
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass
 
 from pipeline.find.layout import split_segments, word_space
 from pipeline.models import Column, Line
 from pipeline.rules import ColumnRule, Rules
 from pipeline.settings import Settings
-
-_PUNCT = re.compile(r"[^\w\s#]")
+from pipeline.text import fold
 
 
 @functools.lru_cache(maxsize=1 << 16)  # the same words recur on every line and page
 def norm(text: str) -> str:
-    """Casefolded words without punctuation ("Officer’s" -> "officers", "Ref." -> "ref")."""
-    text = text.replace("’", "'").casefold()
-    return " ".join(_PUNCT.sub(" ", text.replace("'s", "s")).split())
+    """A header's comparison key (`text.fold`; "#" kept: "No." -> "no", "#" -> "#")."""
+    return fold(text, keep="#")
 
 
 @dataclass(frozen=True)
@@ -241,7 +238,7 @@ class HeaderFinder:
     def _close(self, above: Line, below: Line) -> bool:
         return below.page == above.page and 0 <= below.top - above.bottom <= self.settings.header_line_gap * below.size
 
-    def header_at(self, lines: list[Line], i: int, space: float = 0.3) -> Header | None:
+    def header_at(self, lines: list[Line], i: int, space: float) -> Header | None:
         """The header row whose first full line is lines[i] (it may begin up to
         `max_header_lines - 1` lines above, where taller cells start), or None.
         `space` is the page's word space (`layout.word_space`)."""
@@ -299,7 +296,7 @@ class HeaderFinder:
     def headers(self, lines: list[Line]) -> list[Header]:
         """Every header row among `lines` (one page), top to bottom, not overlapping."""
         found: list[Header] = []
-        space = word_space(lines)
+        space = word_space(lines, self.settings)
         i = 0
         while i < len(lines):
             h = self.header_at(lines, i, space)

@@ -123,7 +123,7 @@ class KeyValueFinder:
         if label is None or value is None:
             return False
         size = label.words[-1].size
-        return label.x1 > value_x0 + self.settings.edge_tol or value.x0 - label.x1 < 1.2 * space * size
+        return label.x1 > value_x0 + self.settings.edge_tol or value.x0 - label.x1 < self.settings.running_text_space * space * size
 
     def _unfinished(self, text: str) -> bool:
         """Whether a label text must go on: the first words of a longer column name
@@ -209,7 +209,7 @@ class KeyValueFinder:
             rec = None
 
         for p, lines in enumerate(content):
-            space = word_space(lines)
+            space = word_space(lines, self.settings)
             page_top = True  # no label line read on this page yet
             # The line after each: the next on the page, or the first of the next page.
             following = [*lines[1:], next((nxt[0] for nxt in content[p + 1:] if nxt), None)]

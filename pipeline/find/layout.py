@@ -1,6 +1,6 @@
-"""Layout stage, part one: words into lines, and page furniture removed.
+"""Layout stage, part one: page furniture removed, lines split into cells, broken words re-joined.
 
-Takes the `Page`s of the reading stage; returns, per page, the `Line`s of running
+Takes the `Page`s (and lines) of the reading stage; returns, per page, the `Line`s of running
 content with running headers/footers ("Title – Progress Report   Page 3 of 7") and
 page numbers dropped, so that no field ever contains them.
 """
@@ -13,21 +13,21 @@ import statistics
 from collections import Counter
 from collections.abc import Callable
 
-from pipeline.models import Line, Page, Word, group_lines
-
-__all__ = ["group_lines", "page_lines", "section_end", "split_segments"]
+from pipeline.models import Line, Page, Word
 from pipeline.rules import Rules
+from pipeline.settings import DEFAULT, Settings
 
 _DIGITS = re.compile(r"\d+")
 
 
-def _position_key(line: Line, page: Page) -> tuple[str, int]:
+def _position_key(line: Line, settings: Settings) -> tuple[str, int]:
     # Furniture repeats at the same height with changing numbers ("Page 3 of 7").
     text = _DIGITS.sub("#", line.text.casefold())
-    return text, round(line.top / 6)
+    return text, round(line.top / settings.furniture_band)
 
 
-def _in_margin(line: Line, page: Page, share: float = 0.12) -> bool:
+def _in_margin(line: Line, page: Page, settings: Settings) -> bool:
+    share = settings.margin_share
     return line.bottom < page.height * share or line.top > page.height * (1 - share)
 
 
@@ -41,11 +41,12 @@ def page_lines(
     `protect(lines)` returns the indices of a page's lines that must be kept
     (a repeated table header row is not a running header).
     """
-    per_page = [p.lines for p in pages]
+    per_page = [list(p.lines) for p in pages]
+    settings = rules.layout.settings
     patterns = [r.regex for r in rules.layout.furniture]
     counts: Counter[tuple[str, int]] = Counter()
     for page, lines in zip(pages, per_page):
-        seen = {_position_key(ln, page) for ln in lines if _in_margin(ln, page)}
+        seen = {_position_key(ln, settings) for ln in lines if _in_margin(ln, page, settings)}
         counts.update(seen)
     n = len(pages)
     min_pages = max(rules.layout.repeated_line_min_pages, int(n * rules.layout.repeated_line_min_share + 0.999))
@@ -55,8 +56,8 @@ def page_lines(
         kept = []
         safe = protect(lines) if protect is not None else set()
         for i, ln in enumerate(lines):
-            if i not in safe and _in_margin(ln, page):
-                if _position_key(ln, page) in repeated:
+            if i not in safe and _in_margin(ln, page, settings):
+                if _position_key(ln, settings) in repeated:
                     continue
                 if any(p.search(ln.text) for p in patterns):
                     continue
@@ -65,15 +66,15 @@ def page_lines(
     return out
 
 
-def word_space(lines: list[Line]) -> float:
+def word_space(lines: list[Line], settings: Settings = DEFAULT) -> float:
     """The usual space between two words on these lines, as a share of the font size
-    (about 0.28 in Helvetica or Arial, 0.25 in Times, 0.6 in Courier); 0.3 when unknown."""
+    (about 0.28 in Helvetica or Arial, 0.25 in Times, 0.6 in Courier); the default when unknown."""
     gaps = [(w.x0 - prev.x1) / w.size for ln in lines for prev, w in zip(ln.words, ln.words[1:])
-            if w.size and 0 < w.x0 - prev.x1 < 0.8 * w.size]
-    return statistics.median(gaps) if gaps else 0.3
+            if w.size and 0 < w.x0 - prev.x1 < settings.word_space_max * w.size]
+    return statistics.median(gaps) if gaps else settings.word_space_default
 
 
-def split_segments(line: Line, gap_factor: float = 0.9) -> list[Line]:
+def split_segments(line: Line, gap_factor: float) -> list[Line]:
     """Split a line where the space between two words is wider than `gap_factor` font sizes."""
     segs: list[list[Word]] = [[line.words[0]]]
     for prev, w in zip(line.words, line.words[1:]):
@@ -88,7 +89,7 @@ def section_end(line: Line, body_size: float, rules: Rules) -> bool:
     """A section heading ends a table: a bold or larger line matching `section_end`
     rules, or any heading set well above the table's text size (the next item of an
     agenda pack: "Work Programme", "Minutes", another report's title)."""
-    if not (line.bold or line.size > body_size * 1.1):
+    if not (line.bold or line.size > body_size * rules.layout.settings.heading_emphasis):
         return False
     if line.size >= body_size * rules.layout.heading_size_ratio:
         return True

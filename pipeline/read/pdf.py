@@ -23,6 +23,8 @@ from pdfminer.psparser import PSException
 from pdfplumber.utils.exceptions import PdfminerException
 
 from pipeline.models import Document, Page, Word
+from pipeline.read.lines import group_lines
+from pipeline.settings import DEFAULT, Settings
 
 # pdfminer logs every recoverable oddity of malformed files at WARNING.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
@@ -66,13 +68,13 @@ def _is_bold(fontname: str) -> bool:
     return any(k in name for k in ("bold", "black", "heavy", "semibold", ",b"))
 
 
-def _page_words(page: pdfplumber.page.Page, number: int) -> Page:
+def _page_words(page: pdfplumber.page.Page, number: int, settings: Settings) -> Page:
     words = page.extract_words(
         keep_blank_chars=False,
         use_text_flow=False,
         extra_attrs=["fontname", "size"],
-        x_tolerance=1.5,
-        y_tolerance=2,
+        x_tolerance=settings.word_x_tol,
+        y_tolerance=settings.word_y_tol,
     )
     out = []
     rotated = 0
@@ -98,6 +100,7 @@ def _page_words(page: pdfplumber.page.Page, number: int) -> Page:
         width=float(page.width),
         height=float(page.height),
         words=tuple(out),
+        lines=group_lines(out, settings),
         rotated_words=rotated,
     )
 
@@ -117,7 +120,7 @@ def _classify(exc: BaseException) -> ReadError:
     return ReadError("corrupt", f"cannot parse PDF: {type(inner).__name__}: {text}")
 
 
-def iter_pages(path: str | Path, pages: list[int] | None = None) -> Iterator[Page]:
+def iter_pages(path: str | Path, pages: list[int] | None = None, settings: Settings = DEFAULT) -> Iterator[Page]:
     """Yield the pages of a PDF (1-based numbers in `pages`, default all), closing each.
 
     Raises ReadError for a file that is not a readable PDF.
@@ -150,7 +153,7 @@ def iter_pages(path: str | Path, pages: list[int] | None = None) -> Iterator[Pag
                 continue
             try:
                 page = pdf.pages[number - 1]
-                result = _page_words(page, number)
+                result = _page_words(page, number, settings)
                 page.close()
             except MemoryError:
                 raise  # the worker's memory cap: the file is too large, not corrupt
@@ -202,14 +205,14 @@ def page_texts(path: str | Path, min_pages: int = 0) -> list[str] | None:
 
 
 def read_document(path: str | Path, sha256: str | None = None, pages: tuple[int, ...] | None = None,
-                  n_pages: int | None = None) -> Document:
+                  n_pages: int | None = None, settings: Settings = DEFAULT) -> Document:
     """Read the pages of a PDF (1-based numbers in `pages`, default all) into a Document.
 
     `n_pages` is the document's page count when known (pages may be a subset).
     Raises ReadError (status empty/encrypted/corrupt/not_pdf) for unreadable files.
     """
     path = Path(path)
-    read = tuple(iter_pages(path, list(pages) if pages else None))
+    read = tuple(iter_pages(path, list(pages) if pages else None, settings))
     if not read and not pages:
         raise ReadError("empty", "PDF has no pages")
     return Document(
