@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from pipeline.jobs import Job, failed, run_job, timed_out
 from pipeline.models import Extraction
 from pipeline.rules import Rules
+from pipeline.vocab import Status
 
 if TYPE_CHECKING:
     import distributed
@@ -79,7 +80,7 @@ def _in_child(job: Job, timeout: float, rules: Rules | None, task: Callable[...,
                 (expected,) = _LENGTH.unpack_from(received)
     _, status = os.waitpid(pid, 0)
     if status != 0 or expected is None or len(received) < _LENGTH.size + expected:
-        return failed(job, "error", f"parse process ended abnormally (wait status {status})")
+        return failed(job, Status.ERROR, f"parse process ended abnormally (wait status {status})")
     result: Extraction = pickle.loads(received[_LENGTH.size:])
     return result
 
@@ -137,7 +138,7 @@ def run_on_dask(jobs: list[Job], address: str, timeout: float | None, rules: Rul
             try:
                 yield fut.result()
             except Exception as exc:  # noqa: BLE001 - a lost worker or task must not stop the batch
-                yield failed(job, "error", f"Dask task failed: {type(exc).__name__}: {exc}")
+                yield failed(job, Status.ERROR, f"Dask task failed: {type(exc).__name__}: {exc}")
             finally:
                 fut.release()
             if queue:

@@ -22,6 +22,7 @@ from pipeline.models import CoverField, Document, Extraction, RecBlock, Recommen
 from pipeline.read.pdf import TOO_LARGE, ReadError, file_sha256, page_texts, read_document
 from pipeline.read.prefilter import PageSelection, select_pages
 from pipeline.rules import Rules, Scheme
+from pipeline.vocab import CellField, Status
 
 
 def document_text(doc: Document) -> str:
@@ -34,7 +35,7 @@ class DocumentResult:
     """Everything the stages found in one read document (what `inspect` shows and
     `extract_file` turns into rows): blocks, cover fields, council, scheme, records."""
 
-    status: str
+    status: Status
     message: str
     blocks: tuple[RecBlock, ...] = ()
     cover: dict[str, CoverField] = field(default_factory=dict)
@@ -55,14 +56,14 @@ def extract_document(doc: Document, rules: Rules, scheme_id: str | None = None) 
     if not any(p.words for p in doc.pages):
         rotated = sum(p.rotated_words for p in doc.pages)
         if rotated:
-            return DocumentResult("no_tracking_table", f"only rotated text ({rotated} words not upright); no tracking table read")
-        return DocumentResult("empty", f"no text on any of {len(doc.pages)} page(s) (scanned images need OCR first)")
+            return DocumentResult(Status.NO_TRACKING_TABLE, f"only rotated text ({rotated} words not upright); no tracking table read")
+        return DocumentResult(Status.EMPTY, f"no text on any of {len(doc.pages)} page(s) (scanned images need OCR first)")
     found = find_blocks(doc.pages, rules)
     blocks = tuple(b for b in found if b.label)
     unlabelled = len(found) - len(blocks)
     skipped = f"; {unlabelled} recommendation table(s) without a record label skipped" if unlabelled else ""
     if not blocks:
-        return DocumentResult("no_tracking_table",
+        return DocumentResult(Status.NO_TRACKING_TABLE,
                               f"no recommendation tracking table found in {len(doc.pages)} page(s){skipped}",
                               unlabelled=unlabelled)
     fields = cover_fields(doc.pages, rules, start=cover_start(doc.pages, rules, min(blocks[0].pages, default=0)))
@@ -72,7 +73,7 @@ def extract_document(doc: Document, rules: Rules, scheme_id: str | None = None) 
     if scheme_id:
         scheme = (rules.scheme(scheme_id), "scheme.override")
     else:
-        assessments = [c.text for b in blocks if (c := b.cell("assessment")) is not None]
+        assessments = [c.text for b in blocks if (c := b.cell(CellField.ASSESSMENT)) is not None]
         scheme = detect_scheme(text := document_text(doc), assessments, rules, council[1])
         if scheme[0] is not None and (scheme[1] or "").startswith("scheme.council"):
             sure = confirmed(scheme[0], text, assessments)
@@ -83,7 +84,7 @@ def extract_document(doc: Document, rules: Rules, scheme_id: str | None = None) 
     flagged = sum(bool(r.warnings) for r in recs)
     if flagged:
         msg += f"; {flagged} with warnings (scrutiny check)"
-    return DocumentResult("parsed", msg, blocks, fields, council, scheme[0], scheme[1], rep, recs, unlabelled)
+    return DocumentResult(Status.PARSED, msg, blocks, fields, council, scheme[0], scheme[1], rep, recs, unlabelled)
 
 
 def choose_pages(path: str | Path, rules: Rules) -> PageSelection | None:
@@ -107,7 +108,7 @@ def extract_file(path: str | Path, rules: Rules, scheme_id: str | None = None, s
     path = Path(path)
     n_bytes = path.stat().st_size if path.exists() else 0
 
-    def done(status: str, message: str, n_pages: int = 0, rep: Report | None = None,
+    def done(status: Status, message: str, n_pages: int = 0, rep: Report | None = None,
              recs: tuple[Recommendation, ...] = (), sha: str = "", unlabelled: int = 0) -> Extraction:
         return Extraction(str(path), sha, n_bytes, n_pages, status, message,
                           round(time.perf_counter() - started, 4), now, rep, recs, unlabelled=unlabelled)
@@ -115,11 +116,11 @@ def extract_file(path: str | Path, rules: Rules, scheme_id: str | None = None, s
     try:
         sha = sha256 or file_sha256(path)
     except OSError as exc:
-        return done("error", f"cannot read file: {exc.strerror or exc}")
+        return done(Status.ERROR, f"cannot read file: {exc.strerror or exc}")
     try:
         selection = None if all_pages else choose_pages(path, rules)
         if selection is not None and selection.pages == ():
-            return done("no_tracking_table", f"no page of {selection.n_pages} looks like a tracking table "
+            return done(Status.NO_TRACKING_TABLE, f"no page of {selection.n_pages} looks like a tracking table "
                         "(pre-filter; --all-pages parses every page)", selection.n_pages, sha=sha)
         doc = read_document(path, sha256=sha, pages=selection.pages if selection else None, settings=rules.layout.settings,
                             n_pages=selection.n_pages if selection else None)
@@ -131,7 +132,7 @@ def extract_file(path: str | Path, rules: Rules, scheme_id: str | None = None, s
     except ReadError as exc:
         return done(exc.status, exc.message, sha=sha)
     except MemoryError:
-        return done("too_large", TOO_LARGE, sha=sha)
+        return done(Status.TOO_LARGE, TOO_LARGE, sha=sha)
     except Exception as exc:  # a parser bug must not stop the batch; keep the reason
         where = traceback.extract_tb(exc.__traceback__)[-1]
-        return done("error", f"internal error: {type(exc).__name__}: {exc} ({Path(where.filename).name}:{where.lineno})", sha=sha)
+        return done(Status.ERROR, f"internal error: {type(exc).__name__}: {exc} ({Path(where.filename).name}:{where.lineno})", sha=sha)

@@ -114,10 +114,10 @@ def _local(jobs: list[Job], rules: Rules, workers: int, timeout: float | None, m
                 except TimeoutError:
                     yield timed_out(job, timeout or 0)
                 except ProcessExpired as exc:
-                    yield failed(job, "error", f"worker process died (exit code {exc.exitcode}); "
+                    yield failed(job, Status.ERROR, f"worker process died (exit code {exc.exitcode}); "
                                  "the file may need more memory than the machine has")
                 except Exception as exc:  # noqa: BLE001 - a pickling or pool failure must not stop the batch
-                    yield failed(job, "error", f"internal error: {type(exc).__name__}: {exc}")
+                    yield failed(job, Status.ERROR, f"internal error: {type(exc).__name__}: {exc}")
 
 
 @dataclass

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pipeline.extract import DocumentResult
 from pipeline.models import BBox, union_bbox
+from pipeline.vocab import CellField
 
 
 def _short(text: str, n: int = 90) -> str:
@@ -45,9 +46,9 @@ def describe(res: DocumentResult, header: str, page: int | None = None) -> tuple
     return "\n".join(out), first
 
 
-def page_boxes(res: DocumentResult, page: int) -> list[tuple[BBox, str]]:
+def page_boxes(res: DocumentResult, page: int) -> list[tuple[BBox, CellField]]:
     """Return (bbox, field) of every detected cell on `page`."""
-    boxes: list[tuple[BBox, str]] = []
+    boxes: list[tuple[BBox, CellField]] = []
     for b in res.blocks:
         for c in b.cells:
             bbox = union_bbox([ln.bbox for ln in c.lines if ln.page == page])

@@ -16,6 +16,7 @@ from pathlib import Path
 from pipeline.extract import extract_file
 from pipeline.models import Extraction
 from pipeline.rules import Rules, cached_rules
+from pipeline.vocab import Status
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def run_job(job: Job, rules: Rules | None = None) -> Extraction:
     return extract_file(job.path, rules, job.scheme, sha256=job.sha256, all_pages=job.all_pages)
 
 
-def failed(job: Job, status: str, message: str) -> Extraction:
+def failed(job: Job, status: Status, message: str) -> Extraction:
     """The `files` row of a file that was not parsed (timed out, worker died, duplicate)."""
     path = Path(job.path)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -61,9 +62,9 @@ def failed(job: Job, status: str, message: str) -> Extraction:
 
 
 def timed_out(job: Job, timeout: float) -> Extraction:
-    return failed(job, "timeout", f"parsing took longer than --timeout {timeout:g} s; stopped")
+    return failed(job, Status.TIMEOUT, f"parsing took longer than --timeout {timeout:g} s; stopped")
 
 
 def duplicate_of(pdf: Path, sha: str, original: str) -> Extraction:
     """The `files` row of a PDF whose bytes were already ingested from another path."""
-    return failed(Job(str(pdf), sha), "duplicate", f"same content (sha256) as {original}; its rows stand for this file")
+    return failed(Job(str(pdf), sha), Status.DUPLICATE, f"same content (sha256) as {original}; its rows stand for this file")

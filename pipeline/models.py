@@ -13,6 +13,7 @@ from functools import cached_property
 
 from pipeline import PARSER_VERSION
 from pipeline.text import join_lines
+from pipeline.vocab import CellField, Status
 
 BBox = tuple[float, float, float, float]
 
@@ -125,7 +126,7 @@ class Line:
 class Column:
     """A table column found from its header: field name, left edge, rule id."""
 
-    field: str
+    field: CellField
     x0: float
     header: str
     rule_id: str
@@ -135,7 +136,7 @@ class Column:
 class Cell:
     """The lines of one table cell, possibly stitched over several pages."""
 
-    field: str
+    field: CellField
     lines: tuple[Line, ...]
     rule_id: str
 
@@ -165,9 +166,9 @@ class RecBlock:
     layout: str
     cells: tuple[Cell, ...]
     header_rule: str
-    columns: frozenset[str] = frozenset()  # fields the table has a column (or label) for
+    columns: frozenset[CellField] = frozenset()  # fields the table has a column (or label) for
 
-    def cell(self, name: str) -> Cell | None:
+    def cell(self, name: CellField) -> Cell | None:
         for c in self.cells:
             if c.field == name:
                 return c
@@ -260,7 +261,7 @@ class Extraction:
     sha256: str
     n_bytes: int
     n_pages: int
-    status: str
+    status: Status
     message: str
     seconds: float
     ingested_at: dt.datetime

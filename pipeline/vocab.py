@@ -54,6 +54,7 @@ class CellField(StrEnum):
     TARGET = "target"
     ASSESSMENT = "assessment"
     EVIDENCE = "evidence"
+    OTHER = "other"  # a column no rule names (e.g. "Next steps"): its text is kept out of every field
 
 
 class CoverName(StrEnum):

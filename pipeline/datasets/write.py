@@ -43,7 +43,7 @@ from pipeline.datasets.schema import (
     to_table,
 )
 from pipeline.models import Extraction, Provenance
-from pipeline.vocab import RETRY
+from pipeline.vocab import RETRY, Status
 
 # The datasets written one part per PDF (history is rebuilt whole by `write_history`).
 PER_FILE = ("recommendations", "reports", "files")
@@ -247,13 +247,13 @@ class Writer:
         """Write one extraction's rows (records first, the `files` row last). Returns the
         sha256 the path held before when its bytes changed, else None."""
         data = rows(x)
-        if x.status != "duplicate":  # the first copy's rows stand for a duplicate
+        if x.status != Status.DUPLICATE:  # the first copy's rows stand for a duplicate
             key = record_key(x.sha256, x.source_file)
             for name in ("recommendations", "reports"):
                 path = self.out / name / part_name(key)
                 if data[name]:
                     write_table(to_table(name, data[name]), path)
-                elif path.exists() and not any(d.sha256 == x.sha256 and d.status == "parsed"
+                elif path.exists() and not any(d.sha256 == x.sha256 and d.status == Status.PARSED
                                                for s, (d, _) in self._files.items() if s != x.source_file):
                     path.unlink()  # --force on a file that no longer yields rows
         new_part = self.out / "files" / part_name(files_key(x.source_file))

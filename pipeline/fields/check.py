@@ -31,10 +31,11 @@ from pipeline.fields.split import match_label
 from pipeline.models import RecBlock, Recommendation
 from pipeline.rules import Rules, Scheme
 from pipeline.text import fold
+from pipeline.vocab import CellField
 
 # The fields a record needs, by the column that fills them, and the warning for an empty cell.
-EMPTY = {"recommendation": "no_recommendation_text", "responsibility": "no_responsibility",
-         "target": "no_target", "assessment": "no_category", "evidence": "no_evidence"}
+EMPTY = {CellField.RECOMMENDATION: "no_recommendation_text", CellField.RESPONSIBILITY: "no_responsibility",
+         CellField.TARGET: "no_target", CellField.ASSESSMENT: "no_category", CellField.EVIDENCE: "no_evidence"}
 CODES = ("unknown_scheme", "scheme_unconfirmed", "column_missing", *EMPTY.values(), "unmatched_assessment", "unparsed_target",
          "no_anticipated_date", "runs_into_next", "repeated_label", "long_cell")
 
@@ -44,7 +45,7 @@ def _short(text: str, n: int = 60) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def _cell_text(block: RecBlock, name: str) -> str:
+def _cell_text(block: RecBlock, name: CellField) -> str:
     cell = block.cell(name)
     return cell.text.strip() if cell is not None else ""
 
@@ -64,20 +65,20 @@ def record_warnings(block: RecBlock, rec: Recommendation, scheme: Scheme | None,
             out.append(f"column_missing: {name}")
         elif not _cell_text(block, name):
             out.append(code)
-    assessment = _cell_text(block, "assessment")
+    assessment = _cell_text(block, CellField.ASSESSMENT)
     if assessment and scheme is not None:
         named = match_label(assessment, scheme)
         # No category for the code, or a printed label naming another category than the
         # printed code ("2 – On Track" read with a scheme whose 2 is "Achieved (Late)").
         if rec.category_label is None or (re.search(r"[^\W\d_]{3}", assessment) and (named is None or named[0] != rec.category_code)):
             out.append(f"unmatched_assessment: {_short(assessment)}")
-    target = _cell_text(block, "target")
+    target = _cell_text(block, CellField.TARGET)
     if target and not rec.target_dates and rec.completed_date is None and not _is_null(target, rules):
         out.append(f"unparsed_target: {_short(target)}")
     category = scheme.category(rec.category_code) if scheme is not None else None
     if category is not None and category.asks_anticipated_date and rec.anticipated_date is None:
         out.append("no_anticipated_date")
-    number = block.cell("number")
+    number = block.cell(CellField.NUMBER)
     if number is not None and number.text.strip():
         out.append(f"runs_into_next: {_short(number.text)}")
     return out

@@ -27,6 +27,7 @@ from pipeline.find.keyvalue import keyvalue_blocks
 from pipeline.find.layout import page_lines, rejoin_broken_words, section_end, word_space
 from pipeline.models import Cell, Column, Line, Page, RecBlock
 from pipeline.rules import Rules
+from pipeline.vocab import CellField
 
 
 class TableFinder:
@@ -54,9 +55,9 @@ class TableFinder:
         return keep
 
     # -- content lines -------------------------------------------------------------
-    def slice_line(self, line: Line, columns: list[Column]) -> dict[str, Line]:
+    def slice_line(self, line: Line, columns: list[Column]) -> dict[CellField, Line]:
         """Split a line's words among the columns by their left edges."""
-        parts: dict[str, list] = {}
+        parts: dict[CellField, list] = {}
         for w in line.words:
             k = 0
             for j, c in enumerate(columns):
@@ -68,11 +69,11 @@ class TableFinder:
     def record_label(self, line: Line, columns: list[Column]) -> tuple[str, str] | None:
         """Return (label, rule id) when `line` opens a new record, else None."""
         parts = self.slice_line(line, columns)
-        num = parts.get("number")
-        rec = parts.get("recommendation")
+        num = parts.get(CellField.NUMBER)
+        rec = parts.get(CellField.RECOMMENDATION)
         if num is None or rec is None:
             return None
-        rec_col = next(c for c in columns if c.field == "recommendation")
+        rec_col = next(c for c in columns if c.field == CellField.RECOMMENDATION)
         if abs(rec.x0 - rec_col.x0) > self.settings.align_tol:
             return None
         for r in self.label_rules:
@@ -104,22 +105,22 @@ class _Open:
     header_rule: str
     layout: str
     columns: list[Column]
-    cells: dict[str, list[Line]] = field(default_factory=dict)
+    cells: dict[CellField, list[Line]] = field(default_factory=dict)
     evidence_rule: str | None = None
 
-    def add(self, fld: str, line: Line) -> None:
+    def add(self, fld: CellField, line: Line) -> None:
         self.cells.setdefault(fld, []).append(line)
 
     def close(self) -> RecBlock:
         rules = {c.field: c.rule_id for c in self.columns}
         cells = tuple(
             Cell(f, tuple(lines),
-                 self.evidence_rule if f == "evidence" and self.evidence_rule else rules.get(f, "col.unmatched"))
+                 self.evidence_rule if f == CellField.EVIDENCE and self.evidence_rule else rules.get(f, "col.unmatched"))
             for f, lines in self.cells.items()
-            if f != "other"
+            if f != CellField.OTHER
         )
-        columns = frozenset(c.field for c in self.columns) | ({"evidence"} if self.evidence_rule else set())
-        return RecBlock(self.label, self.label_rule, self.layout, cells, self.header_rule, columns - {"other"})
+        columns = frozenset(c.field for c in self.columns) | ({CellField.EVIDENCE} if self.evidence_rule else set())
+        return RecBlock(self.label, self.label_rule, self.layout, cells, self.header_rule, columns - {CellField.OTHER})
 
 
 def find_blocks(pages: tuple[Page, ...] | list[Page], rules: Rules) -> list[RecBlock]:
@@ -183,11 +184,11 @@ def _table_blocks(content: list[list[Line]], finder: TableFinder, body_size: flo
             if label is not None:
                 if current is not None:
                     blocks.append(current.close())
-                has_evidence_col = any(c.field == "evidence" for c in columns)
+                has_evidence_col = any(c.field == CellField.EVIDENCE for c in columns)
                 current = _Open(label[0], label[1], header_rule,
                                 "tracker" if has_evidence_col else "row+evidence", columns)
                 for fld, part in finder.slice_line(ln, columns).items():
-                    if fld != "number":
+                    if fld != CellField.NUMBER:
                         current.add(fld, part)
                 continue
             if current is None:
@@ -203,7 +204,7 @@ def _table_blocks(content: list[list[Line]], finder: TableFinder, body_size: flo
                 continue
             heading = []
             if current.evidence_rule is not None:
-                current.add("evidence", ln)
+                current.add(CellField.EVIDENCE, ln)
             else:
                 for fld, part in finder.slice_line(ln, columns).items():
                     current.add(fld, part)

@@ -18,6 +18,7 @@ from pipeline.models import Column, Line
 from pipeline.rules import ColumnRule, Rules
 from pipeline.settings import Settings
 from pipeline.text import fold
+from pipeline.vocab import CellField
 
 
 @functools.lru_cache(maxsize=1 << 16)  # the same words recur on every line and page
@@ -284,12 +285,12 @@ class HeaderFinder:
             x0 = min(s.x0 for s in g)
             m = self.vocab.match(label)
             if m is None or m[0].field in used:
-                columns.append(Column("other", x0, label, "col.unmatched"))
+                columns.append(Column(CellField.OTHER, x0, label, "col.unmatched"))
                 continue
             used.add(m[0].field)
             columns.append(Column(m[0].field, x0, label, m[0].id))
-        matched = [c for c in columns if c.field != "other"]
-        if len(matched) < self.rules.columns.min_columns or not {"number", "recommendation"} <= used:
+        matched = [c for c in columns if c.field != CellField.OTHER]
+        if len(matched) < self.rules.columns.min_columns or not {CellField.NUMBER, CellField.RECOMMENDATION} <= used:
             return None
         return Header(columns, start, len(band_lines), "+".join(c.rule_id for c in matched))
 

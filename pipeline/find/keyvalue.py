@@ -24,6 +24,7 @@ from pipeline.find.header import ColumnVocabulary, norm
 from pipeline.find.layout import section_end, split_segments, word_space
 from pipeline.models import Cell, Line, RecBlock
 from pipeline.rules import Rules
+from pipeline.vocab import CellField
 
 LAYOUT = "keyvalue"
 
@@ -33,7 +34,7 @@ class _Row:
     """One label/value row being read: label lines, the field they name, value lines."""
 
     label_lines: list[str]
-    fld: str
+    fld: CellField
     rule_id: str
     match_len: int
     last_label: Line
@@ -51,18 +52,18 @@ class _Record:
 
     def close(self) -> RecBlock | None:
         """The record's block (label "" when no record label was found: the caller says so)."""
-        cells: dict[str, list[Line]] = {}
+        cells: dict[CellField, list[Line]] = {}
         rule_ids: dict[str, str] = {}
         for row in self.rows:
-            if row.fld in ("other", "number") or not row.values:
+            if row.fld in (CellField.OTHER, CellField.NUMBER) or not row.values:
                 continue
             cells.setdefault(row.fld, []).extend(row.values)
             rule_ids.setdefault(row.fld, row.rule_id)
-        named = {r.fld for r in self.rows} - {"other", "number", "recommendation"}
+        named = {r.fld for r in self.rows} - {CellField.OTHER, CellField.NUMBER, CellField.RECOMMENDATION}
         if not self.label and not (self.opened_as == "recommendation" and len(named) >= 2):
             return None  # a key/value table that is no recommendation (a form, a cover's details)
-        header = "+".join(dict.fromkeys(r.rule_id for r in self.rows if r.fld != "other"))
-        columns = frozenset(r.fld for r in self.rows) - {"other"}
+        header = "+".join(dict.fromkeys(r.rule_id for r in self.rows if r.fld != CellField.OTHER))
+        columns = frozenset(r.fld for r in self.rows) - {CellField.OTHER}
         return RecBlock(self.label, self.label_rule, LAYOUT,
                         tuple(Cell(f, tuple(lines), rule_ids[f]) for f, lines in cells.items()), header, columns)
 
@@ -107,7 +108,7 @@ class KeyValueFinder:
             if below is not None and abs(below.x0 - segs[0].x0) <= self.settings.align_tol \
                     and (below.page == ln.page + 1 or 0 <= below.top - ln.bottom <= self.settings.label_line_gap * ln.size):
                 m = self.vocab.match(self.vocab.rejoin([label, below.text]))
-        if m is None or m[0].field not in ("recommendation", "number"):
+        if m is None or m[0].field not in (CellField.RECOMMENDATION, CellField.NUMBER):
             return None
         return segs[1].x0, _Row([label], m[0].field, m[0].id, m[1], segs[0])
 
@@ -159,7 +160,7 @@ class KeyValueFinder:
     def _new_row(self, label: Line) -> _Row:
         m = self.vocab.match(label.text)
         if m is None:
-            return _Row([label.text], "other", "col.unmatched", 0, label)
+            return _Row([label.text], CellField.OTHER, "col.unmatched", 0, label)
         return _Row([label.text], m[0].field, m[0].id, m[1], label)
 
     def _grow(self, row: _Row, label: Line) -> None:
@@ -176,9 +177,9 @@ class KeyValueFinder:
             return
         row = rec.rows[0]
         in_label = self.record_label(self.vocab.rejoin(row.label_lines))
-        in_value = self.record_label(" ".join(v.text for v in row.values)) if row.fld == "number" else None
-        if row.fld == "number" and in_value is None:
-            row.fld = "recommendation"  # "Rec. R01 | text" or "Rec. | text": the value is the recommendation
+        in_value = self.record_label(" ".join(v.text for v in row.values)) if row.fld == CellField.NUMBER else None
+        if row.fld == CellField.NUMBER and in_value is None:
+            row.fld = CellField.RECOMMENDATION  # "Rec. R01 | text" or "Rec. | text": the value is the recommendation
         found = in_label or in_value or rec.title
         if found is not None:
             rec.label, rec.label_rule = found

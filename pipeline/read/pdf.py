@@ -25,6 +25,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 from pipeline.models import Document, Page, Word
 from pipeline.read.lines import group_lines
 from pipeline.settings import DEFAULT, Settings
+from pipeline.vocab import Status
 
 # pdfminer logs every recoverable oddity of malformed files at WARNING.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
@@ -40,7 +41,7 @@ TOO_LARGE = ("needed more memory than a worker may take (--max-memory); not pars
 class ReadError(Exception):
     """A PDF could not be read. `status` is one of empty/encrypted/corrupt/not_pdf/too_large."""
 
-    def __init__(self, status: str, message: str):
+    def __init__(self, status: Status, message: str):
         super().__init__(message)
         self.status = status
         self.message = message
@@ -111,13 +112,13 @@ def _classify(exc: BaseException) -> ReadError:
     if isinstance(exc, PdfminerException) and exc.args and isinstance(exc.args[0], BaseException):
         inner = exc.args[0]
     if isinstance(inner, (PDFPasswordIncorrect, PDFEncryptionError)):
-        return ReadError("encrypted", "password-protected PDF: cannot be read without its password")
+        return ReadError(Status.ENCRYPTED, "password-protected PDF: cannot be read without its password")
     text = str(inner) or type(inner).__name__
     if isinstance(inner, MemoryError) or "unable to allocate" in text.lower():  # zlib under the memory cap
-        return ReadError("too_large", TOO_LARGE)
+        return ReadError(Status.TOO_LARGE, TOO_LARGE)
     if isinstance(inner, (PDFSyntaxError, PSException)) or isinstance(exc, PdfminerException):
-        return ReadError("corrupt", f"malformed PDF: {text}")
-    return ReadError("corrupt", f"cannot parse PDF: {type(inner).__name__}: {text}")
+        return ReadError(Status.CORRUPT, f"malformed PDF: {text}")
+    return ReadError(Status.CORRUPT, f"cannot parse PDF: {type(inner).__name__}: {text}")
 
 
 def iter_pages(path: str | Path, pages: list[int] | None = None, settings: Settings = DEFAULT) -> Iterator[Page]:
@@ -128,11 +129,11 @@ def iter_pages(path: str | Path, pages: list[int] | None = None, settings: Setti
     path = Path(path)
     size = path.stat().st_size
     if size == 0:
-        raise ReadError("empty", "file is empty (0 bytes)")
+        raise ReadError(Status.EMPTY, "file is empty (0 bytes)")
     with open(path, "rb") as fh:
         head = fh.read(1024)
     if PDF_MAGIC not in head:
-        raise ReadError("not_pdf", "not a PDF: no %PDF- header in the first 1024 bytes")
+        raise ReadError(Status.NOT_PDF, "not a PDF: no %PDF- header in the first 1024 bytes")
     try:
         pdf = pdfplumber.open(path)
     except MemoryError:
@@ -166,7 +167,7 @@ def page_count(path: str | Path) -> int:
     """Return the number of pages of a readable PDF (ReadError otherwise)."""
     path = Path(path)
     if path.stat().st_size == 0:
-        raise ReadError("empty", "file is empty (0 bytes)")
+        raise ReadError(Status.EMPTY, "file is empty (0 bytes)")
     try:
         with pdfplumber.open(path) as pdf:
             return len(pdf.pages)
@@ -214,7 +215,7 @@ def read_document(path: str | Path, sha256: str | None = None, pages: tuple[int,
     path = Path(path)
     read = tuple(iter_pages(path, list(pages) if pages else None, settings))
     if not read and not pages:
-        raise ReadError("empty", "PDF has no pages")
+        raise ReadError(Status.EMPTY, "PDF has no pages")
     return Document(
         path=str(path),
         sha256=sha256 or file_sha256(path),

@@ -12,17 +12,18 @@ from pathlib import Path
 import pdfplumber
 
 from pipeline.models import BBox
+from pipeline.vocab import CellField
 
 
 def render_page(
     path: str | Path,
     number: int,
-    boxes: list[tuple[BBox, str]],
+    boxes: list[tuple[BBox, CellField]],
     resolution: int = 100,
 ) -> bytes:
     """Return page `number` of a PDF as PNG bytes with `(bbox, field)` boxes drawn on it."""
-    colours = {"number": "#d62728", "recommendation": "#1f77b4", "responsibility": "#2ca02c",
-               "target": "#ff7f0e", "assessment": "#9467bd", "evidence": "#8c564b"}
+    colours = {CellField.NUMBER: "#d62728", CellField.RECOMMENDATION: "#1f77b4", CellField.RESPONSIBILITY: "#2ca02c",
+               CellField.TARGET: "#ff7f0e", CellField.ASSESSMENT: "#9467bd", CellField.EVIDENCE: "#8c564b"}
     with pdfplumber.open(path) as pdf:
         page = pdf.pages[number - 1]
         img = page.to_image(resolution=resolution)
