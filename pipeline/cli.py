@@ -104,10 +104,37 @@ def ingest(paths: tuple[str, ...], out: str, force: bool, scheme: str | None, wo
 
         scrutiny ingest data/raw --out data/processed --workers 4 --timeout 300
     """
-    from pipeline.ingest import default_workers, find_pdfs
+    from pipeline.cluster import ClusterError
+    from pipeline.datasets.schema import DatasetError
+    from pipeline.datasets.write import WriterBusy
+    from pipeline.ingest import default_workers
     from pipeline.ingest import ingest as run_ingest
 
     rules = _rules(rules_dir, scheme)
+    targets = _ingest_targets(paths, out, dask_scheduler)
+    progress = _Progress(targets, quiet)
+    try:
+        summary = run_ingest(targets, out, rules, rules_dir=rules_dir, force=force, scheme=scheme,
+                             workers=workers or default_workers(), timeout=timeout or None, max_memory=max_memory,
+                             all_pages=all_pages, dask_scheduler=dask_scheduler, on_file=progress)
+    except (ClusterError, WriterBusy) as exc:
+        raise click.UsageError(str(exc)) from exc
+    except DatasetError as exc:
+        _fail(str(exc), 1)
+    except KeyboardInterrupt:
+        _fail(f"interrupted after {progress.files} file(s): their rows are written; a re-run continues", 130)
+    except OSError as exc:
+        _fail(f"cannot write under {out}: {exc.strerror or exc} ({exc.filename or out}); {progress.files} file(s) "
+              "were written before it; fix this and re-run (a re-run continues)", 1)
+    finally:
+        progress.close()
+    click.echo(json.dumps(_summary_json(summary), indent=1) if as_json else _summary_text(summary, out))
+    sys.exit(0 if summary.ok and not (strict and summary.flagged_files) else 1)
+
+
+def _ingest_targets(paths: tuple[str, ...], out: str, dask_scheduler: str | None) -> list[str]:
+    """The folders and files to ingest (default data/raw), after the usage checks: they
+    exist, OUT is a writable folder, Dask is installed when a scheduler is given."""
     if dask_scheduler:
         try:
             import distributed  # noqa: F401
@@ -118,39 +145,29 @@ def ingest(paths: tuple[str, ...], out: str, force: bool, scheme: str | None, wo
         if not Path(t).exists():
             raise click.BadParameter(f"{t} does not exist", param_hint="PATHS")
     _check_out(out)
-    total = len(find_pdfs(targets))
-    if total == 0:
-        click.echo(f"no PDFs found under {', '.join(targets)}")
-    bar = tqdm(total=total, unit="file", disable=quiet or None, file=sys.stderr, dynamic_ncols=True)
-    done = {"files": 0, "recs": 0}
+    return targets
 
-    def progress(x: Extraction | None, path: Path) -> None:
-        done["files"] += x is not None
-        done["recs"] += len(x.recommendations) if x is not None else 0
-        bar.set_postfix(recs=done["recs"], refresh=False)
-        bar.update(1)
 
-    from pipeline.cluster import ClusterError
-    from pipeline.datasets.schema import DatasetError
-    from pipeline.datasets.write import WriterBusy
+class _Progress:
+    """The progress bar on stderr (files, with the records so far); called once per file."""
 
-    try:
-        summary = run_ingest(targets, out, rules, rules_dir=rules_dir, force=force, scheme=scheme,
-                             workers=workers or default_workers(), timeout=timeout or None, max_memory=max_memory,
-                             all_pages=all_pages, dask_scheduler=dask_scheduler, on_file=progress)
-    except (ClusterError, WriterBusy) as exc:
-        raise click.UsageError(str(exc)) from exc
-    except DatasetError as exc:
-        _fail(str(exc), 1)
-    except KeyboardInterrupt:
-        _fail(f"interrupted after {done['files']} file(s): their rows are written; a re-run continues", 130)
-    except OSError as exc:
-        _fail(f"cannot write under {out}: {exc.strerror or exc} ({exc.filename or out}); {done['files']} file(s) "
-              "were written before it; fix this and re-run (a re-run continues)", 1)
-    finally:
-        bar.close()
-    click.echo(json.dumps(_summary_json(summary), indent=1) if as_json else _summary_text(summary, out))
-    sys.exit(0 if summary.ok and not (strict and summary.flagged_files) else 1)
+    def __init__(self, targets: list[str], quiet: bool):
+        from pipeline.ingest import find_pdfs
+
+        total = len(find_pdfs(targets))
+        if total == 0:
+            click.echo(f"no PDFs found under {', '.join(targets)}")
+        self.bar = tqdm(total=total, unit="file", disable=quiet or None, file=sys.stderr, dynamic_ncols=True)
+        self.files = self.recs = 0
+
+    def __call__(self, x: Extraction | None, path: Path) -> None:
+        self.files += x is not None
+        self.recs += len(x.recommendations) if x is not None else 0
+        self.bar.set_postfix(recs=self.recs, refresh=False)
+        self.bar.update(1)
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 def _fail(message: str, code: int) -> NoReturn:

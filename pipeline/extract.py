@@ -17,7 +17,8 @@ from pipeline.fields.check import check_records
 from pipeline.fields.normalise import recommendation, report
 from pipeline.fields.scheme import confirmed, detect_scheme
 from pipeline.find.blocks import find_blocks
-from pipeline.find.cover import cover_fields, cover_start, find_council
+from pipeline.find.council import find_council
+from pipeline.find.cover import cover_fields, cover_start
 from pipeline.models import CoverField, Document, Extraction, RecBlock, Recommendation, Report
 from pipeline.read.pdf import TOO_LARGE, ReadError, file_sha256, page_texts, read_document
 from pipeline.read.prefilter import PageSelection, select_pages

@@ -214,18 +214,29 @@ def ingest(
             results = _local(plan.todo, rules, max(1, workers), timeout, max_memory, task)
         for x in results:
             record(x)
-            for copy in plan.copies_after.pop(x.sha256, []):
-                if x.status in RETRY:  # the original is retried next run; the copy waits for it
-                    summary.waiting.append(copy)
-                    if on_file:
-                        on_file(None, Path(copy))
-                else:
-                    record(duplicate_of(Path(copy), x.sha256, x.source_file))
-        if summary.statuses or history_stale(out):
-            summary.history = rebuild_history(out)
-        else:  # nothing new: the history on disk is current; a re-run costs hashing and a lookup only
-            summary.history = history_count(out)
+            _copies_of(x, plan, summary, record, on_file)
+        summary.history = current_history(out, rebuild=bool(summary.statuses))
     return summary
+
+
+def _copies_of(x: Extraction, plan: _Plan, summary: IngestSummary, record: Callable[[Extraction], None],
+               on_file: Callable[[Extraction | None, Path], None] | None) -> None:
+    """Write the `duplicate` rows of the batch's other copies of `x`'s bytes, now that
+    its own rows are written; when `x` failed to parse, its copies wait for the next run."""
+    for copy in plan.copies_after.pop(x.sha256, []):
+        if x.status in RETRY:  # the original is retried next run; the copy waits for it
+            summary.waiting.append(copy)
+            if on_file:
+                on_file(None, Path(copy))
+        else:
+            record(duplicate_of(Path(copy), x.sha256, x.source_file))
+
+
+def current_history(out: str | Path, rebuild: bool) -> int:
+    """Rebuild OUT/history when asked or when it is older than the data; return its rows."""
+    if rebuild or history_stale(out):
+        return rebuild_history(out)
+    return history_count(out)  # the history on disk is current: a re-run costs hashing and a lookup only
 
 
 def history_count(out: str | Path) -> int:

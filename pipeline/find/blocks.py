@@ -140,74 +140,98 @@ def _whole_words(blocks: list[RecBlock]) -> list[RecBlock]:
                                                for c in b.cells)) for b in blocks]
 
 
-def _table_blocks(content: list[list[Line]], finder: TableFinder, body_size: float) -> list[RecBlock]:
-    """Blocks of tables with a header row: one row (plus evidence) per recommendation."""
-    blocks: list[RecBlock] = []
-    columns: list[Column] | None = None
-    header_rule = ""
-    current: _Open | None = None
-    table_fonts: set[str] = set()  # fonts of the open table's lines
-    last_band: list[Line] = []  # the header row that ended the previous page, if one did
-    heading: list[Line] = []  # the lines of an evidence row's heading read so far
-    for lines in content:
-        headers: dict[int, Header] = {h.start: h for h in finder.headers.headers(lines)}
-        if last_band and 0 not in headers:  # a header row broken over the page end goes on here
-            more = finder.headers.continued(last_band, lines, word_space(lines, finder.settings))
+class _TableReader:
+    """Reads tables with a header row, page by page and line by line: one block per
+    recommendation row (plus its evidence row). State: the open table and record."""
+
+    def __init__(self, finder: TableFinder, body_size: float):
+        self.finder, self.body_size = finder, body_size
+        self.blocks: list[RecBlock] = []
+        self.columns: list[Column] | None = None
+        self.header_rule = ""
+        self.current: _Open | None = None
+        self.table_fonts: set[str] = set()  # fonts of the open table's lines
+        self.last_band: list[Line] = []  # the header row that ended the previous page, if one did
+        self.heading: list[Line] = []  # the lines of an evidence row's heading read so far
+
+    def page(self, lines: list[Line]) -> None:
+        """Read one page's content lines."""
+        headers: dict[int, Header] = {h.start: h for h in self.finder.headers.headers(lines)}
+        if self.last_band and 0 not in headers:  # a header row broken over the page end goes on here
+            more = self.finder.headers.continued(self.last_band, lines, word_space(lines, self.finder.settings))
             if more is not None:
                 headers[0] = more
-        last_band = []
+        self.last_band = []
         i = 0
         while i < len(lines):
-            ln = lines[i]
             header = headers.get(i)
             if header is not None:
-                columns, header_rule = header.columns, header.rule_id
-                table_fonts.update(f for h in lines[i:i + header.n_lines] for f in h.fonts)
-                last_band = lines[i:i + header.n_lines] if i + header.n_lines == len(lines) else []
+                self.columns, self.header_rule = header.columns, header.rule_id
+                self.table_fonts.update(f for h in lines[i:i + header.n_lines] for f in h.fonts)
+                self.last_band = lines[i:i + header.n_lines] if i + header.n_lines == len(lines) else []
                 i += header.n_lines
                 continue
-            i += 1
             # A page set in none of the table's fonts, with no header row, is another
             # document (the next item of an agenda pack): the table ended.
-            other_document = (i == 1 and current is not None and bool(table_fonts)
-                              and not table_fonts & {f for other in lines for f in other.fonts})
-            if other_document or section_end(ln, body_size, finder.rules):
-                if current is not None:
-                    blocks.append(current.close())
-                current, columns = None, None
-                table_fonts.clear()
-                continue
-            if columns is None:
-                continue
-            table_fonts.update(ln.fonts)
-            label = finder.record_label(ln, columns)
-            if label is not None:
-                if current is not None:
-                    blocks.append(current.close())
-                has_evidence_col = any(c.field == CellField.EVIDENCE for c in columns)
-                current = _Open(label[0], label[1], header_rule,
-                                "tracker" if has_evidence_col else "row+evidence", columns)
-                for fld, part in finder.slice_line(ln, columns).items():
-                    if fld != CellField.NUMBER:
-                        current.add(fld, part)
-                continue
-            if current is None:
-                continue
-            if current.evidence_rule is None and current.layout != "tracker":
-                rid = finder.evidence_row(ln)
-                if rid is not None and abs(ln.x0 - columns[0].x0) <= finder.settings.align_tol * 2:
-                    current.evidence_rule = rid
-                    heading = [ln]
-                    continue
-            if heading and finder.heading_goes_on(heading, ln):
-                heading.append(ln)  # the evidence row's heading wraps ("… if 'Not" / "Achieved')")
-                continue
-            heading = []
-            if current.evidence_rule is not None:
-                current.add(CellField.EVIDENCE, ln)
-            else:
-                for fld, part in finder.slice_line(ln, columns).items():
-                    current.add(fld, part)
-    if current is not None:
-        blocks.append(current.close())
-    return blocks
+            other_document = (i == 0 and self.current is not None and bool(self.table_fonts)
+                              and not self.table_fonts & {f for other in lines for f in other.fonts})
+            self.line(lines[i], ends_table=other_document)
+            i += 1
+
+    def line(self, ln: Line, ends_table: bool = False) -> None:
+        """Read one content line below a header row (or outside any table)."""
+        if ends_table or section_end(ln, self.body_size, self.finder.rules):
+            self._close()
+            self.columns = None
+            self.table_fonts.clear()
+            return
+        if self.columns is None:
+            return
+        self.table_fonts.update(ln.fonts)
+        label = self.finder.record_label(ln, self.columns)
+        if label is not None:
+            self._close()
+            tracker = any(c.field == CellField.EVIDENCE for c in self.columns)
+            self.current = _Open(label[0], label[1], self.header_rule, "tracker" if tracker else "row+evidence",
+                                 self.columns)
+            for fld, part in self.finder.slice_line(ln, self.columns).items():
+                if fld != CellField.NUMBER:
+                    self.current.add(fld, part)
+        elif self.current is not None:
+            self._body(ln, self.current, self.columns)
+
+    def _body(self, ln: Line, current: _Open, columns: list[Column]) -> None:
+        """A line of the open record: its row's cells, or its full-width evidence row."""
+        if current.evidence_rule is None and current.layout != "tracker":
+            rid = self.finder.evidence_row(ln)
+            if rid is not None and abs(ln.x0 - columns[0].x0) <= self.finder.settings.align_tol * 2:
+                current.evidence_rule = rid
+                self.heading = [ln]
+                return
+        if self.heading and self.finder.heading_goes_on(self.heading, ln):
+            self.heading.append(ln)  # the evidence row's heading wraps ("… if 'Not" / "Achieved')")
+            return
+        self.heading = []
+        if current.evidence_rule is not None:
+            current.add(CellField.EVIDENCE, ln)
+        else:
+            for fld, part in self.finder.slice_line(ln, columns).items():
+                current.add(fld, part)
+
+    def _close(self) -> None:
+        if self.current is not None:
+            self.blocks.append(self.current.close())
+        self.current = None
+
+    def finish(self) -> list[RecBlock]:
+        """The blocks read, the last record closed."""
+        self._close()
+        return self.blocks
+
+
+def _table_blocks(content: list[list[Line]], finder: TableFinder, body_size: float) -> list[RecBlock]:
+    """Blocks of tables with a header row: one row (plus evidence) per recommendation."""
+    reader = _TableReader(finder, body_size)
+    for lines in content:
+        reader.page(lines)
+    return reader.finish()

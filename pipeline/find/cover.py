@@ -1,8 +1,8 @@
-"""Cover stage: report fields from the cover page, and the council.
+"""Cover stage: the report's fields from its cover page.
 
-Takes the document's pages (as lines); returns `CoverField`s with provenance and the
-council (from the contact e-mail domain or a phrase, `rules/cover.yaml`).  The category
-scheme is decided in `scheme.py`.
+Takes the document's pages (as lines); returns `CoverField`s with provenance, by the
+labels of `rules/cover.yaml`. The council is found in `council.py`, the category scheme
+in `fields/scheme.py`.
 """
 
 from __future__ import annotations
@@ -12,10 +12,8 @@ from dataclasses import dataclass
 
 from pipeline.find.layout import split_segments
 from pipeline.models import CoverField, Line, Page, union_bbox
-from pipeline.rules import CouncilRule, CoverFieldRule, Rules
+from pipeline.rules import CoverFieldRule, Rules
 from pipeline.settings import Settings
-
-_EMAIL = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)")
 
 
 def _label_regex(label: str) -> re.Pattern[str]:
@@ -120,24 +118,3 @@ def cover_fields(pages: tuple[Page, ...] | list[Page], rules: Rules, max_pages: 
             assert bbox is not None
             out[lab.rule.field] = CoverField(lab.rule.field, " ".join(value.split()), page.number, bbox, lab.rule.id)
     return out
-
-
-def find_council(pages: tuple[Page, ...] | list[Page], fields: dict[str, CoverField], rules: Rules) -> tuple[str | None, str | None]:
-    """Return (council name, rule id) from the e-mail domain or a cover phrase."""
-    text = " ".join(w.text for p in pages[:2] for w in p.words)
-    domains = [m.group(1).lower() for m in _EMAIL.finditer(text)]
-    if "contact_email" in fields:
-        domains.insert(0, fields["contact_email"].text.split("@")[-1].lower())
-    council: CouncilRule
-    for council in rules.cover.councils:
-        if any(d == cd or d.endswith("." + cd) for d in domains for cd in council.domains):
-            return council.name, council.id
-    low = text.casefold()
-    for council in rules.cover.councils:
-        if any(p.casefold() in low for p in council.phrases):
-            return council.name, council.id
-    for d in domains:
-        if d.endswith(".gov.uk"):
-            # Unknown council: name it after its domain rather than guess a full title.
-            return d.removesuffix(".gov.uk").split(".")[-1].replace("-", " ").title(), "council.email_domain"
-    return None, None
