@@ -45,7 +45,7 @@ def make_batch(root: Path, rng: random.Random) -> Path:
     """A batch of >= 40 PDFs with a duplicate pair, an unreadable file and a slow file."""
     batch = root / "batch"
     batch.mkdir()
-    for pdf in sorted((ROOT / "tests" / "fixtures" / "pdfs").glob("*.pdf")):
+    for pdf in sorted((ROOT / "data" / "raw").glob("*.pdf")):
         shutil.copy(pdf, batch / pdf.name)
     for k in range(20):
         write_report(batch / f"synthetic-{k:02d}.pdf", rng, rng.choice(["rows", "rows-ruled", "tracker"]))

@@ -1,9 +1,13 @@
-"""Shared fixtures: bundled PDFs and gold records (copied from the public corpus)."""
+"""Shared fixtures: the bundled sample PDFs (data/raw, also what `make run` ingests) and
+their gold records (tests/fixtures/gold), both copied from the public corpus."""
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import os
 import re
+import shutil
 from collections import defaultdict
 from pathlib import Path
 
@@ -13,7 +17,8 @@ import yaml
 from pipeline.rules import load_rules
 
 FIXTURES = Path(__file__).parent / "fixtures"
-PDFS = sorted((FIXTURES / "pdfs").glob("*.pdf"))
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "raw"  # one copy of the sample PDFs
+PDFS = sorted(SAMPLES.glob("*.pdf"))
 FOREIGN = sorted((FIXTURES / "foreign").glob("*.pdf"))
 
 
@@ -64,12 +69,30 @@ def rules():
     return load_rules()
 
 
+def built_once(tmp_path_factory, name: str, build) -> Path:
+    """A folder `build(folder)` fills once per test run: under pytest-xdist the first worker
+    builds it (under a lock) and the others reuse it, as xdist's docs advise for session data."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, shared by its workers
+    target = root / name
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (root / f"{name}.done").exists():
+            shutil.rmtree(target, ignore_errors=True)
+            target.mkdir()
+            build(target)
+            (root / f"{name}.done").touch()
+    return target
+
+
 @pytest.fixture(scope="session")
 def public_out(tmp_path_factory, rules):
-    """The public fixture PDFs ingested once into a temporary OUT."""
+    """The public fixture PDFs ingested once into a temporary OUT (read-only for tests)."""
     from pipeline.ingest import ingest
 
-    out = tmp_path_factory.mktemp("public")
-    summary = ingest([FIXTURES / "pdfs"], out, rules, workers=2)
-    assert summary.ok, summary.failed
-    return out
+    def build(out: Path) -> None:
+        summary = ingest([SAMPLES], out, rules, workers=2)
+        assert summary.ok and len(PDFS) == 19, summary.failed
+
+    return built_once(tmp_path_factory, "public", build)

@@ -18,13 +18,6 @@ def quick_or_stuck(job: Job, rules: Rules | None = None) -> Extraction:
     return failed(job, "no_tracking_table", "stand-in: not parsed")
 
 
-def parse_or_stuck(job: Job, rules: Rules | None = None) -> Extraction:
-    """The real parse; a file named `*stuck*` never finishes."""
-    if "stuck" in Path(job.path).name:
-        time.sleep(3600)
-    return run_job(job, rules)
-
-
 def fail_first_copy(job: Job, rules: Rules | None = None) -> Extraction:
     """The real parse, except that `a.pdf` ends in `error` (as a crash or a timeout would)."""
     if Path(job.path).name == "a.pdf":

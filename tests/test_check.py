@@ -5,7 +5,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from conftest import gold_for
+from conftest import SAMPLES, gold_for
 from pdfgen import RECS, table_report
 from pipeline.cli import cli
 from pipeline.extract import extract_file
@@ -95,7 +95,7 @@ def test_selfcheck_figures_over_the_public_fixtures(public_out, tmp_path):
     damaged = tmp_path / "rules"
     shutil.copytree(DEFAULT_RULES_DIR, damaged)
     DAMAGE["no 'responsib…' column name"](damaged)
-    pdfs = [p for p in (FIXTURES / "pdfs").glob("*--birmingham.pdf")]
+    pdfs = [p for p in SAMPLES.glob("*--birmingham.pdf")]
     ingest(pdfs, tmp_path / "out", load_rules(damaged), workers=1)
     fig = figures(FIXTURES / "gold", tmp_path / "out")
     assert fig.wrong == sum(len(gold_for(p)["recommendations"]) for p in pdfs) == fig.wrong_flagged

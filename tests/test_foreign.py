@@ -1,29 +1,37 @@
 """Every foreign PDF (empty, encrypted, malformed, rotated, other tables) survives."""
 
+import json
+from pathlib import Path
+
 import pyarrow.dataset as ds
 import pytest
 import yaml
 from click.testing import CliRunner
 
-from conftest import FIXTURES, FOREIGN
+from conftest import FIXTURES, FOREIGN, built_once
 from pipeline.cli import cli
 
 EXPECTED = yaml.safe_load((FIXTURES / "foreign_expected.yaml").read_text())
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def foreign_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("foreign")
-    result = CliRunner().invoke(cli, ["ingest", str(FIXTURES / "foreign"), "--out", str(out), "--quiet", "--workers", "2"])
-    files = ds.dataset(out / "files").to_table().to_pylist()
-    return result, files, out
+    def build(folder: Path) -> None:
+        result = CliRunner().invoke(cli, ["ingest", str(FIXTURES / "foreign"), "--out", str(folder / "out"), "--quiet",
+                                          "--workers", "2"])
+        (folder / "result.json").write_text(json.dumps({"exit_code": result.exit_code, "output": result.output}))
+
+    folder = built_once(tmp_path_factory, "foreign", build)
+    result = json.loads((folder / "result.json").read_text())
+    files = ds.dataset(folder / "out" / "files").to_table().to_pylist()
+    return result, files, folder / "out"
 
 
 def test_exit_code_one_because_one_file_is_encrypted(foreign_run):
     result, _, _ = foreign_run
-    assert result.exit_code == 1, result.output
-    assert "encrypted: " in result.output and "password-example.pdf" in result.output
-    assert "Traceback" not in result.output
+    assert result["exit_code"] == 1, result["output"]
+    assert "encrypted: " in result["output"] and "password-example.pdf" in result["output"]
+    assert "Traceback" not in result["output"]
 
 
 @pytest.mark.parametrize("pdf", FOREIGN, ids=lambda p: p.name)

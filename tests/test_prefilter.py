@@ -60,7 +60,7 @@ def test_page_texts_of_unreadable_file_is_none(tmp_path):
 @pytest.mark.parametrize("layout", ["tracker", "rows", "rows-ruled"])
 def test_pack_gives_the_same_records_as_a_full_parse(tmp_path, rules, layout):
     pdf = tmp_path / "pack.pdf"
-    truth = write_pack(pdf, random.Random(11), n_pages=60, report_pages=6, layout=layout)
+    truth = write_pack(pdf, random.Random(11), n_pages=30, report_pages=6, layout=layout)  # > min_pages 24
     quick = extract_file(pdf, rules)
     full = extract_file(pdf, rules, all_pages=True)
     assert quick.status == full.status == "parsed" and quick.n_pages == full.n_pages == truth.n_pages

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import gold_latest
-from pipeline.analysis.report import _table, build_report, render_html
+from pipeline.analysis.report import build_report, html_table, render_html
 from pipeline.cli import cli
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
@@ -67,7 +67,7 @@ def test_html_is_self_contained_and_escaped(public_out, rules):
 def test_pdf_text_is_escaped():
     frame = pd.DataFrame([{"Recommendation": "Use <b>bold</b> & <script>x</script>", "n": 3},
                           {"Recommendation": "All", "n": 3}])
-    html = str(_table(frame, "open"))
+    html = str(html_table(frame, "open"))
     assert "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;script&gt;" in html and "<script" not in html
     assert '<td class=num>3</td>' in html and '<tr class="total">' in html
 

@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from pipeline.rules import DEFAULT_RULES_DIR, RulesError, load_rules
+from pipeline.vocab import CellField, CoverName, Outcome
 
 
 def copy_rules(tmp_path: Path) -> Path:
@@ -15,11 +16,37 @@ def copy_rules(tmp_path: Path) -> Path:
     return dst
 
 
-def test_bundled_rules_have_unique_ids(rules):
-    ids = [i for i, _ in rules.ids()]
-    assert len(ids) == len(set(ids))
+def test_bundled_rules_load_with_their_vocabularies(rules):
     assert set(rules.schemes) == {"birmingham", "stockton"}
-    assert rules.scheme("birmingham").category(2).outcome == "achieved_late"
+    assert rules.scheme("birmingham").category(2).outcome is Outcome.ACHIEVED_LATE
+    assert {c.field for c in rules.columns.columns} == set(CellField) - {CellField.OTHER}
+    assert rules.cover.fields[0].field is CoverName.REPORT_OF
+
+
+def test_a_rule_id_used_twice_is_reported(tmp_path):
+    d = copy_rules(tmp_path)
+    data = yaml.safe_load((d / "layout.yaml").read_text())
+    data["rec_label"][1]["id"] = "col.number"  # already the id of a columns.yaml rule
+    (d / "layout.yaml").write_text(yaml.safe_dump(data))
+    with pytest.raises(RulesError, match="duplicate rule ids: col.number"):
+        load_rules(d)
+
+
+@pytest.mark.parametrize("file,key,value,message", [
+    ("columns.yaml", ("columns", 0, "field"), "reference", "columns.yaml: columns.0.field"),
+    ("cover.yaml", ("fields", 0, "field"), "reporter", "cover.yaml: fields.0.field"),
+    ("schemes/birmingham.yaml", ("categories", 0, "outcome"), "done", "birmingham.yaml: categories.0.outcome"),
+], ids=["cell-field", "cover-field", "outcome"])
+def test_a_value_outside_its_vocabulary_is_reported(tmp_path, file, key, value, message):
+    d = copy_rules(tmp_path)
+    data = yaml.safe_load((d / file).read_text())
+    node = data
+    for k in key[:-1]:
+        node = node[k]
+    node[key[-1]] = value
+    (d / file).write_text(yaml.safe_dump(data))
+    with pytest.raises(RulesError, match=message):
+        load_rules(d)
 
 
 def test_bad_regex_is_reported_with_file(tmp_path):

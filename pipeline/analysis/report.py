@@ -200,7 +200,7 @@ def _fmt(value: object, key: str = "") -> str:
     return str(value)
 
 
-def _table(df: pd.DataFrame, table_id: str) -> object:
+def html_table(df: pd.DataFrame, table_id: str) -> object:
     from markupsafe import Markup, escape
 
     if df.empty:
@@ -228,4 +228,4 @@ def render_html(report: AnnualReport) -> str:
     env = jinja2.Environment(loader=jinja2.PackageLoader("pipeline", "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined)
     return env.get_template("report.html.j2").render(
-        r=report, version=v, headline_names=HEADLINE, fmt=_fmt, table=_table)
+        r=report, version=v, headline_names=HEADLINE, fmt=_fmt, table=html_table)

@@ -37,7 +37,7 @@ _OUTCOMES = "/".join(Outcome)
 # Columns several datasets share, described once.
 _REPORT_ID = "sha256 of the PDF's bytes: the report's identity"
 _SOURCE = "canonical path of the PDF (absolute, symlinks resolved)"
-_PROVENANCE = "list<struct<field, rule_id, page, bbox>>: the rule and place behind each column"
+_PROVENANCE = "per column: the rule id behind it, and the page and box (x0, top, x1, bottom in points) it came from"
 _PARSER = "version of the parser that wrote the row"
 
 
@@ -50,7 +50,7 @@ class RecommendationRow:
     rec_id: str = col(pa.string(), "printed label without whitespace (`R 01` -> `R01`)", nullable=False)
     rec_number: int | None = col(pa.int16(), "the label's number")
     recommendation: str = col(pa.string(), "recommendation text: intro, `a) ...` sub-items, closing text")
-    sub_items: list[dict] = col(SUB_ITEMS, "list<struct<label, text>>: the lettered sub-items")
+    sub_items: list[dict] = col(SUB_ITEMS, "the lettered sub-items: label (`a`) and text")
     responsibility: str = col(pa.string(), "responsibility cell as printed")
     responsible_lead: str | None = col(pa.string(), "the lead responsible (first party)")
     responsible_partners: list[str] = col(pa.list_(pa.string()), "partners named after a relation phrase")
@@ -176,13 +176,23 @@ def to_table(name: str, rows: list[Any]) -> pa.Table:
     return pa.Table.from_pylist([{c: getattr(r, c) for c in names} for r in rows], schema=SCHEMAS[name])
 
 
+def _type_name(t: pa.DataType) -> str:
+    """An Arrow type as the README writes it: list<date32>, list<struct<label, text>>."""
+    if pa.types.is_list(t):
+        return f"list<{_type_name(t.value_type)}>"
+    if pa.types.is_struct(t):
+        return "struct<" + ", ".join(t.field(i).name for i in range(t.num_fields)) + ">"
+    return str(t)
+
+
 def data_dictionary() -> str:
-    """The README's data dictionary (Markdown), generated from the row classes."""
+    """The README's data dictionary (Markdown), generated from the row classes
+    (`python scripts/update_readme.py` writes it into README.md)."""
     out = []
     for name, row in ROWS.items():
         out += [f"`{name}/` — {(row.__doc__ or '').split(': ', 1)[-1]}", "", "| column | type | description |",
                 "|---|---|---|"]
-        out += [f"| `{f.name}` | {f.metadata['arrow']} | {f.metadata['doc'].replace('|', '/')} |"
+        out += [f"| `{f.name}` | {_type_name(f.metadata['arrow'])} | {f.metadata['doc'].replace('|', '/')} |"
                 for f in dataclasses.fields(row)]
         out.append("")
     return "\n".join(out).rstrip() + "\n"
