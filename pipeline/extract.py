@@ -77,7 +77,7 @@ def extract_document(doc: Document, rules: Rules, scheme_id: str | None = None) 
         assessments = [c.text for b in blocks if (c := b.cell(CellField.ASSESSMENT)) is not None]
         scheme = detect_scheme(text := document_text(doc), assessments, rules, council[1])
         if scheme[0] is not None and (scheme[1] or "").startswith("scheme.council"):
-            sure = confirmed(scheme[0], text, assessments)
+            sure = confirmed(scheme[0], text, assessments, rules.layout.settings.scheme_min_score)
     rep = report(fields, council, scheme, rules)
     recs = check_records(blocks, tuple(recommendation(b, scheme[0], rules) for b in blocks), scheme[0], rules,
                          scheme_confirmed=sure)

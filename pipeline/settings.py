@@ -56,6 +56,9 @@ class Settings(BaseModel):
                         description="lines a header cell may take (narrow columns wrap)")
     label_line_gap: float = Field(default=0.35, ge=0,
                         description="key/value layout: lines of one label cell are at most this many font sizes apart")
+    scheme_min_score: float = Field(default=0.5, gt=0, le=1,
+                                    description="a category scheme is read from a document when at least this share of its "
+                                                "categories (or of the assessment labels) is found")
     long_cell_ratio: float = Field(default=5.0, gt=1,
                         description="self-check: a cell this many times the median length of its column is suspect")
     long_cell_min_chars: int = Field(default=1500, ge=0,

@@ -54,9 +54,10 @@ def label_fit(scheme: Scheme, assessments: list[str]) -> float:
     return sum(hit[1] if (hit := match_label(a, scheme)) else 0.0 for a in texts) / len(texts)
 
 
-def confirmed(scheme: Scheme, text: str, assessments: list[str]) -> bool:
-    """Whether what the document prints supports `scheme`: its appendix or its labels."""
-    return scheme_score(scheme, text) >= 0.5 or label_fit(scheme, assessments) >= 0.5
+def confirmed(scheme: Scheme, text: str, assessments: list[str], minimum: float) -> bool:
+    """Whether what the document prints supports `scheme`: its appendix or its labels
+    score at least `minimum` (`Settings.scheme_min_score`)."""
+    return scheme_score(scheme, text) >= minimum or label_fit(scheme, assessments) >= minimum
 
 
 def detect_scheme(text: str, assessments: list[str], rules: Rules,
@@ -66,14 +67,15 @@ def detect_scheme(text: str, assessments: list[str], rules: Rules,
     `text` is the whole document text, `assessments` the assessment cells, `council_id`
     the rule id of the council found on the cover (its default scheme is the fallback).
     """
+    minimum = rules.layout.settings.scheme_min_score
     for source, body in (("appendix", text), ("assessments", "\n".join(assessments))):
-        found = _best([(scheme_score(s, body), s.id) for s in rules.schemes.values()], 0.5)
+        found = _best([(scheme_score(s, body), s.id) for s in rules.schemes.values()], minimum)
         if found is not None:
             return rules.schemes[found], f"scheme.detect.{source}"
     council = next((c for c in rules.cover.councils if c.id == council_id), None)
     if council is not None and council.scheme in rules.schemes:
         return rules.schemes[council.scheme], f"scheme.council.{council.id}"
-    found = _best([(label_fit(s, assessments), s.id) for s in rules.schemes.values()], 0.5)
+    found = _best([(label_fit(s, assessments), s.id) for s in rules.schemes.values()], minimum)
     if found is not None:
         return rules.schemes[found], "scheme.detect.labels"
     return None, None
