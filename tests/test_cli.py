@@ -47,3 +47,21 @@ def test_inspect_shows_rules_and_draws_png(tmp_path):
     assert "- R2 pages 3-" in r.output and "[label.r_number;" in r.output
     assert "layout tracker" in r.output and "scheme stockton [scheme.detect.appendix]" in r.output
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_inspect_shows_what_ingest_finds_in_an_agenda_pack(tmp_path, rules):
+    """Bug (issue #11): `inspect` wired the stages by hand and skipped the cover's start in a
+    pack, so it showed no cover fields where `ingest` found them. Both take one path now."""
+    import random
+
+    from bench.synth import write_pack
+    from pipeline.extract import extract_file
+
+    pdf = tmp_path / "pack.pdf"
+    truth = write_pack(pdf, random.Random(3), n_pages=30, report_pages=5, layout="rows")
+    r = CliRunner().invoke(cli, ["inspect", str(pdf)])
+    assert r.exit_code == 0, r.output
+    ingested = extract_file(pdf, rules)
+    assert ingested.report is not None and ingested.report.title == truth.title
+    assert "cover title" in r.output and truth.title[:40] in r.output
+    assert "cover committee" in r.output and f"{len(ingested.recommendations)} block(s)" in r.output
