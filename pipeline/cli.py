@@ -22,6 +22,7 @@ from pipeline.analysis.stats import GROUPS
 from pipeline.ingest import DEFAULT_MAX_MEMORY, IngestSummary
 from pipeline.models import Extraction
 from pipeline.rules import Rules, RulesError, load_rules
+from pipeline.vocab import OcrMode
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -40,6 +41,9 @@ def _rules(rules_dir: str | None, scheme: str | None = None) -> Rules:
     return rules
 
 
+ocr_option = click.option("--ocr", "ocr", type=click.Choice([m.value for m in OcrMode]), default="auto", show_default=True,
+                          help="OCR image-only pages (Tesseract): auto = pages with no text that an image covers; "
+                               "force = every page; never = none.")
 rules_option = click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False),
                             envvar="SCRUTINY_RULES", help="Rules directory (default: the bundled rules/).")
 
@@ -84,6 +88,7 @@ def cli() -> None:
                    "`too_large` (0: no limit).")
 @click.option("--all-pages", is_flag=True,
               help="Parse every page of long documents (default: screen agenda packs and parse the report pages only).")
+@ocr_option
 @click.option("--dask-scheduler", default=None, metavar="ADDRESS",
               help="Parse on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (needs the `dask` extra).")
 @click.option("--strict", is_flag=True,
@@ -92,7 +97,7 @@ def cli() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @rules_option
 def ingest(paths: tuple[str, ...], out: str, force: bool, scheme: str | None, workers: int | None,
-           timeout: float, max_memory: int, all_pages: bool, dask_scheduler: str | None, strict: bool,
+           timeout: float, max_memory: int, all_pages: bool, ocr: str, dask_scheduler: str | None, strict: bool,
            quiet: bool, as_json: bool, rules_dir: str | None) -> None:
     """Ingest PDFs (files or folders, searched recursively) into Parquet under OUT.
 
@@ -116,7 +121,7 @@ def ingest(paths: tuple[str, ...], out: str, force: bool, scheme: str | None, wo
     try:
         summary = run_ingest(targets, out, rules, rules_dir=rules_dir, force=force, scheme=scheme,
                              workers=workers or default_workers(), timeout=timeout or None, max_memory=max_memory,
-                             all_pages=all_pages, dask_scheduler=dask_scheduler, on_file=progress)
+                             all_pages=all_pages, ocr=OcrMode(ocr), dask_scheduler=dask_scheduler, on_file=progress)
     except (ClusterError, WriterBusy) as exc:
         raise click.UsageError(str(exc)) from exc
     except DatasetError as exc:
@@ -372,8 +377,9 @@ def rules_check(rules_dir: str | None) -> None:
 @click.option("--png", type=click.Path(dir_okay=False), default=None,
               help="Draw the detected cells of --page (default: first table page) into this PNG.")
 @click.option("--scheme", default=None, help="Category scheme id (default: detect).")
+@ocr_option
 @rules_option
-def inspect(pdf: str, page: int | None, png: str | None, scheme: str | None, rules_dir: str | None) -> None:
+def inspect(pdf: str, page: int | None, png: str | None, scheme: str | None, ocr: str, rules_dir: str | None) -> None:
     """Show what was detected in a PDF: blocks, cells, fields and the rule behind each.
 
     Example:
@@ -383,6 +389,7 @@ def inspect(pdf: str, page: int | None, png: str | None, scheme: str | None, rul
     from pipeline.datasets.write import write_bytes
     from pipeline.extract import extract_document
     from pipeline.inspect import describe, page_boxes
+    from pipeline.read.ocr import Ocr
     from pipeline.read.pdf import ReadError, read_document
     from pipeline.read.render import render_page
 
@@ -390,7 +397,7 @@ def inspect(pdf: str, page: int | None, png: str | None, scheme: str | None, rul
     if png:
         _output_file(png, "--png")
     try:
-        doc = read_document(pdf, settings=r.layout.settings)
+        doc = read_document(pdf, settings=r.layout.settings, ocr=Ocr(OcrMode(ocr), r.ocr, r.layout.settings))
     except ReadError as exc:
         click.echo(f"{pdf}: {exc.status}: {exc.message}", err=True)
         sys.exit(1)

@@ -20,10 +20,11 @@ from pipeline.find.blocks import find_blocks
 from pipeline.find.council import find_council
 from pipeline.find.cover import cover_fields, cover_start
 from pipeline.models import CoverField, Document, Extraction, RecBlock, Recommendation, Report
+from pipeline.read.ocr import Ocr, screen_text, tesseract_version
 from pipeline.read.pdf import TOO_LARGE, ReadError, file_sha256, page_texts, read_document
 from pipeline.read.prefilter import PageSelection, select_pages
 from pipeline.rules import Rules, Scheme
-from pipeline.vocab import CellField, Status
+from pipeline.vocab import CellField, OcrMode, Status
 
 
 def document_text(doc: Document) -> str:
@@ -58,7 +59,7 @@ def extract_document(doc: Document, rules: Rules, scheme_id: str | None = None) 
         rotated = sum(p.rotated_words for p in doc.pages)
         if rotated:
             return DocumentResult(Status.NO_TRACKING_TABLE, f"only rotated text ({rotated} words not upright); no tracking table read")
-        return DocumentResult(Status.EMPTY, f"no text on any of {len(doc.pages)} page(s) (scanned images need OCR first)")
+        return DocumentResult(Status.EMPTY, _no_text(doc))
     found = find_blocks(doc.pages, rules)
     blocks = tuple(b for b in found if b.label)
     unlabelled = len(found) - len(blocks)
@@ -85,25 +86,55 @@ def extract_document(doc: Document, rules: Rules, scheme_id: str | None = None) 
     flagged = sum(bool(r.warnings) for r in recs)
     if flagged:
         msg += f"; {flagged} with warnings (scrutiny check)"
+    msg += _ocr_note(doc)
     return DocumentResult(Status.PARSED, msg, blocks, fields, council, scheme[0], scheme[1], rep, recs, unlabelled)
 
 
-def choose_pages(path: str | Path, rules: Rules) -> PageSelection | None:
+def _no_text(doc: Document) -> str:
+    """Why a document gave no words: image-only pages not OCR'd, or none at all."""
+    unread = sum(p.unread_image for p in doc.pages)
+    if unread and tesseract_version() is None:
+        return (f"no text on any of {len(doc.pages)} page(s): {unread} image-only page(s) need OCR, but Tesseract "
+                "is not installed (Debian: apt install tesseract-ocr; `make` installs it)")
+    if unread:
+        return f"no text on any of {len(doc.pages)} page(s): {unread} image-only page(s) not OCR'd (--ocr never)"
+    if doc.ocr_pages:
+        return f"no text on any of {len(doc.pages)} page(s), OCR included ({len(doc.ocr_pages)} page(s) OCR'd)"
+    return f"no text on any of {len(doc.pages)} page(s)"
+
+
+def _ocr_note(doc: Document) -> str:
+    """What the message says of OCR: pages read by it, their mean word confidence."""
+    if not doc.ocr_pages:
+        return ""
+    confs = [w.conf for p in doc.pages for w in p.words if w.conf is not None]
+    mean = f", mean word confidence {sum(confs) / len(confs):.0f}" if confs else ""
+    return f"; {len(doc.ocr_pages)} page(s) OCR'd{mean}"
+
+
+def choose_pages(path: str | Path, rules: Rules, ocr: Ocr | None = None) -> PageSelection | None:
     """The pre-filter's choice of pages for a long document; None = parse every page
-    (short documents, files pdfium cannot read, and files with no text at all)."""
+    (short documents, and files pdfium cannot read). A long document without a text layer
+    is screened by a cheap low-resolution OCR when `ocr` is on."""
     texts = page_texts(path, min_pages=rules.prefilter.min_pages)
-    if texts is None or not any(t.strip() for t in texts):
+    if texts is None:
         return None
+    if not any(t.strip() for t in texts):
+        if ocr is None or ocr.mode == OcrMode.NEVER or tesseract_version() is None:
+            return None
+        texts = [screen_text(path, n, ocr) for n in range(1, len(texts) + 1)]
     return select_pages(texts, rules)
 
 
 def extract_file(path: str | Path, rules: Rules, scheme_id: str | None = None, sha256: str | None = None,
-                 all_pages: bool = False) -> Extraction:
+                 all_pages: bool = False, ocr: OcrMode = OcrMode.AUTO) -> Extraction:
     """Run every stage on one file; bad input becomes a status, never an exception.
 
     Long documents (agenda packs) are screened page by page first and only the pages
-    near a tracking table are parsed; `all_pages` parses every page instead.
+    near a tracking table are parsed; `all_pages` parses every page instead. Image-only
+    pages are read by OCR as `ocr` says (`read.ocr`).
     """
+    reader = Ocr(ocr, rules.ocr, rules.layout.settings)
     started = time.perf_counter()
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     path = Path(path)
@@ -119,12 +150,12 @@ def extract_file(path: str | Path, rules: Rules, scheme_id: str | None = None, s
     except OSError as exc:
         return done(Status.ERROR, f"cannot read file: {exc.strerror or exc}")
     try:
-        selection = None if all_pages else choose_pages(path, rules)
+        selection = None if all_pages else choose_pages(path, rules, reader)
         if selection is not None and selection.pages == ():
             return done(Status.NO_TRACKING_TABLE, f"no page of {selection.n_pages} looks like a tracking table "
                         "(pre-filter; --all-pages parses every page)", selection.n_pages, sha=sha)
         doc = read_document(path, sha256=sha, pages=selection.pages if selection else None, settings=rules.layout.settings,
-                            n_pages=selection.n_pages if selection else None)
+                            n_pages=selection.n_pages if selection else None, ocr=reader)
         res = extract_document(doc, rules, scheme_id)
         message = res.message
         if selection is not None and selection.pages is not None:

@@ -30,7 +30,7 @@ from pipeline.jobs import Job, duplicate_of, failed, init_worker, run_job, timed
 from pipeline.models import Extraction
 from pipeline.read.pdf import file_sha256
 from pipeline.rules import Rules
-from pipeline.vocab import READ_OK, RETRY, Status
+from pipeline.vocab import READ_OK, RETRY, OcrMode, Status
 
 # Files a worker process parses before it is replaced by a fresh one (flat memory).
 MAX_TASKS = 200
@@ -180,6 +180,7 @@ def ingest(
     timeout: float | None = None,
     max_memory: int = 0,
     all_pages: bool = False,
+    ocr: OcrMode = OcrMode.AUTO,
     dask_scheduler: str | None = None,
     on_file: Callable[[Extraction | None, Path], None] | None = None,
     task: Callable[..., Extraction] = run_job,
@@ -198,7 +199,7 @@ def ingest(
     pdfs = find_pdfs(paths)
     summary.found = len(pdfs)
     with Writer(out) as writer:
-        plan = _plan(pdfs, writer, summary, force, lambda p, s: Job(p, s, rules_dir, scheme, all_pages), on_file)
+        plan = _plan(pdfs, writer, summary, force, lambda p, s: Job(p, s, rules_dir, scheme, all_pages, ocr), on_file)
 
         def record(x: Extraction) -> None:
             writer.write(x)

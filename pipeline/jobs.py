@@ -16,7 +16,7 @@ from pathlib import Path
 from pipeline.extract import extract_file
 from pipeline.models import Extraction
 from pipeline.rules import Rules, cached_rules
-from pipeline.vocab import Status
+from pipeline.vocab import OcrMode, Status
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class Job:
     rules_dir: str | None = None
     scheme: str | None = None
     all_pages: bool = False
+    ocr: OcrMode = OcrMode.AUTO
 
 
 # The rules a worker process was given by the driver (set by `init_worker`).
@@ -50,7 +51,7 @@ def init_worker(rules: Rules | None, max_memory_mb: int = 0) -> None:
 def run_job(job: Job, rules: Rules | None = None) -> Extraction:
     """Extract one file with the given rules, the worker's, or those of `job.rules_dir`."""
     rules = rules or _WORKER_RULES or cached_rules(job.rules_dir)
-    return extract_file(job.path, rules, job.scheme, sha256=job.sha256, all_pages=job.all_pages)
+    return extract_file(job.path, rules, job.scheme, sha256=job.sha256, all_pages=job.all_pages, ocr=job.ocr)
 
 
 def failed(job: Job, status: Status, message: str) -> Extraction:

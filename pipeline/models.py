@@ -43,6 +43,7 @@ class Word:
     bold: bool
     page: int
     font: str = ""  # font name without its subset prefix ("ABCDEF+Arial-BoldMT" -> "Arial-BoldMT")
+    conf: float | None = None  # OCR confidence 0-100 (None: the PDF's own text)
 
     @property
     def bbox(self) -> BBox:
@@ -59,6 +60,8 @@ class Page:
     words: tuple[Word, ...]
     lines: tuple[Line, ...]  # the words grouped into lines, top to bottom (read.lines)
     rotated_words: int = 0
+    ocr_skew: float | None = None  # OCR'd: the degrees the scan was straightened by (None: text layer)
+    unread_image: bool = False  # an image-only page that was not OCR'd (--ocr never, or no Tesseract)
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,11 @@ class Document:
     n_bytes: int
     pages: tuple[Page, ...]  # the pages read: all, or the pre-filter's choice
     n_pages: int = 0  # pages in the file
+
+    @property
+    def ocr_pages(self) -> tuple[int, ...]:
+        """Numbers of the pages read by OCR."""
+        return tuple(p.number for p in self.pages if p.ocr_skew is not None)
 
 
 @dataclass(frozen=True)
@@ -156,6 +164,12 @@ class Cell:
     def text(self) -> str:
         return join_lines([ln.text for ln in self.lines])
 
+    @property
+    def confidence(self) -> float | None:
+        """The mean OCR confidence (0-100) of the cell's words; None for a text layer's."""
+        confs = [w.conf for ln in self.lines for w in ln.words if w.conf is not None]
+        return round(sum(confs) / len(confs), 1) if confs else None
+
 
 @dataclass(frozen=True)
 class RecBlock:
@@ -167,6 +181,8 @@ class RecBlock:
     cells: tuple[Cell, ...]
     header_rule: str
     columns: frozenset[CellField] = frozenset()  # fields the table has a column (or label) for
+    label_conf: float | None = None  # OCR'd label: Tesseract's confidence in it (None: text layer)
+    label_read: str | None = None  # a label taken from its neighbours: what OCR read
 
     def cell(self, name: CellField) -> Cell | None:
         for c in self.cells:
@@ -204,6 +220,7 @@ class Provenance:
     rule_id: str
     page: int | None
     bbox: BBox | None
+    confidence: float | None = None  # OCR'd: mean confidence (0-100) of the words; None: text layer
 
 
 @dataclass(frozen=True)

@@ -168,6 +168,42 @@ class PrefilterRules(_Strict):
     markers: list[PatternRule]
 
 
+class OcrCorrection(PatternRule):
+    """An OCR confusion: `pattern` (a regular expression over one OCR'd word) and what
+    replaces the match (`\\1` for groups); an empty `replace` drops the word."""
+
+    replace: str
+
+    @functools.cached_property
+    def compiled(self) -> re.Pattern[str]:
+        """The pattern, case-sensitive (OCR confusions are of case too: "Cc)")."""
+        return re.compile(self.pattern)
+
+
+class OcrRules(_Strict):
+    """How scanned pages are read: Tesseract's language and page segmentation, and the
+    corrections applied to OCR'd words only (never to a PDF's own text)."""
+
+    language: str = Field(pattern=r"^[a-z_+]+$")
+    page_segmentation: int = Field(ge=0, le=13)
+    corrections: list[OcrCorrection] = []
+    label_pattern: str  # a record label as OCR may read it: "ROS", "Rl2"; group 1 = its number
+    label_digits: dict[str, str] = {}  # letters OCR reads for digits, in a label's number
+    _v = field_validator("label_pattern")(_check_regex)
+
+    @functools.cached_property
+    def label_regex(self) -> re.Pattern[str]:
+        return re.compile(self.label_pattern)
+
+    @field_validator("label_digits")
+    @classmethod
+    def _digits(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = {k: v for k, v in value.items() if len(k) != 1 or not (len(v) == 1 and v.isdigit())}
+        if bad:
+            raise ValueError(f"label_digits maps one character to one digit: {bad}")
+        return value
+
+
 class Rules(_Strict):
     """All rules, validated."""
 
@@ -178,6 +214,7 @@ class Rules(_Strict):
     responsibility: ResponsibilityRules
     cover: CoverRules
     prefilter: PrefilterRules
+    ocr: OcrRules
     schemes: dict[str, Scheme]
 
     def scheme(self, scheme_id: str) -> Scheme:
@@ -199,6 +236,7 @@ class Rules(_Strict):
         out += [(r.id, "cover") for r in self.cover.fields]
         out += [(r.id, "council") for r in self.cover.councils]
         out += [(r.id, "prefilter-marker") for r in self.prefilter.markers]
+        out += [(r.id, "ocr-correction") for r in self.ocr.corrections]
         for s in self.schemes.values():
             out += [(f"scheme.{s.id}.{c.code}", "category") for c in s.categories]
         return out
@@ -245,6 +283,7 @@ def load_rules(rules_dir: str | Path | None = None) -> Rules:
         responsibility=_validate(ResponsibilityRules, root / "responsibility.yaml"),  # type: ignore[arg-type]
         cover=_validate(CoverRules, root / "cover.yaml"),  # type: ignore[arg-type]
         prefilter=_validate(PrefilterRules, root / "prefilter.yaml"),  # type: ignore[arg-type]
+        ocr=_validate(OcrRules, root / "ocr.yaml"),  # type: ignore[arg-type]
         schemes=schemes,
     )
     for council in rules.cover.councils:

@@ -59,6 +59,21 @@ class Settings(BaseModel):
     scheme_min_score: float = Field(default=0.5, gt=0, le=1,
                                     description="a category scheme is read from a document when at least this share of its "
                                                 "categories (or of the assessment labels) is found")
+    ocr_dpi: int = Field(default=300, ge=72, le=600, description="resolution image-only pages are rendered at for OCR")
+    ocr_screen_dpi: int = Field(default=100, ge=50, le=300,
+                                description="resolution of the cheap OCR pass that screens a long scanned document for its report pages")
+    ocr_max_words: int = Field(default=5, ge=0,
+                               description="--ocr auto: a page with at most this many words in its text layer is OCR'd when an image covers it")
+    ocr_min_image_share: float = Field(default=0.5, ge=0, le=1,
+                                       description="--ocr auto: ... an image covering at least this share of the page")
+    ocr_ruling_share: float = Field(default=0.04, gt=0, le=1,
+                                    description="a straight dark run this share of the page's shorter side long is a table ruling, "
+                                                "removed before OCR")
+    ocr_align_tol: float = Field(default=6.0, ge=0,
+                                 description="align_tol for OCR'd words, whose boxes sit a few points off their text's edge")
+    ocr_max_skew: float = Field(default=5.0, ge=0, le=20, description="degrees: the largest skew of a scan that is straightened")
+    ocr_min_confidence: float = Field(default=60.0, ge=0, le=100,
+                                      description="self-check: a field whose OCR'd words average a lower confidence (0-100) is warned")
     long_cell_ratio: float = Field(default=5.0, gt=1,
                         description="self-check: a cell this many times the median length of its column is suspect")
     long_cell_min_chars: int = Field(default=1500, ge=0,

@@ -30,6 +30,14 @@ READ_OK = frozenset({Status.PARSED, Status.NO_TRACKING_TABLE, Status.EMPTY, Stat
 RETRY = frozenset({Status.ERROR, Status.TIMEOUT})
 
 
+class OcrMode(StrEnum):
+    """When image-only pages are OCR'd (`--ocr`)."""
+
+    AUTO = "auto"  # pages with (almost) no text that an image covers
+    NEVER = "never"
+    FORCE = "force"  # every page, ignoring any text layer
+
+
 class Outcome(StrEnum):
     """What a scheme's category means, whatever the council calls it (`category_outcome`)."""
 

@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 
 from pipeline.vocab import Outcome, Status
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 
 
 def col(arrow: pa.DataType, doc: str, nullable: bool = True) -> Any:
@@ -30,14 +30,15 @@ def col(arrow: pa.DataType, doc: str, nullable: bool = True) -> Any:
 
 
 PROVENANCE = pa.list_(pa.struct([("field", pa.string()), ("rule_id", pa.string()), ("page", pa.int16()),
-                                 ("bbox", pa.list_(pa.float32()))]))
+                                 ("bbox", pa.list_(pa.float32())), ("confidence", pa.float32())]))
 SUB_ITEMS = pa.list_(pa.struct([("label", pa.string()), ("text", pa.string())]))
 _OUTCOMES = "/".join(Outcome)
 
 # Columns several datasets share, described once.
 _REPORT_ID = "sha256 of the PDF's bytes: the report's identity"
 _SOURCE = "canonical path of the PDF (absolute, symlinks resolved)"
-_PROVENANCE = "per column: the rule id behind it, and the page and box (x0, top, x1, bottom in points) it came from"
+_PROVENANCE = ("per column: the rule id behind it, the page and box (x0, top, x1, bottom in points) it came from, "
+               "and for OCR'd text the mean word confidence (0-100; null for a text layer)")
 _PARSER = "version of the parser that wrote the row"
 
 

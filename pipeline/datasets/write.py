@@ -77,7 +77,7 @@ def part_name(key: str) -> str:
 def _prov_rows(prov: Iterable[Provenance]) -> list[dict]:
     return [
         {"field": p.field, "rule_id": p.rule_id, "page": p.page,
-         "bbox": [round(v, 2) for v in p.bbox] if p.bbox else None}
+         "bbox": [round(v, 2) for v in p.bbox] if p.bbox else None, "confidence": p.confidence}
         for p in prov
     ]
 

@@ -17,7 +17,11 @@ with `warnings`, each `code: detail`.  The codes (stable; `scrutiny check` lists
   next record's label was not recognised, so its text ran into this one);
 - `repeated_label: <rec_id>`: two records of the report carry the same label;
 - `long_cell: <field> <n>x the median`: a cell far longer than the same cell of the
-  other records (a record that swallowed its neighbours).
+  other records (a record that swallowed its neighbours);
+- `ocr_label: read <text>, taken as <label>`: an OCR'd label Tesseract doubted broke
+  its neighbours' sequence and was taken from them;
+- `low_ocr_confidence: <field> <n>`: the OCR'd words of a field average a confidence
+  (0-100) below `Settings.ocr_min_confidence`.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from pipeline.vocab import CellField
 EMPTY = {CellField.RECOMMENDATION: "no_recommendation_text", CellField.RESPONSIBILITY: "no_responsibility",
          CellField.TARGET: "no_target", CellField.ASSESSMENT: "no_category", CellField.EVIDENCE: "no_evidence"}
 CODES = ("unknown_scheme", "scheme_unconfirmed", "column_missing", *EMPTY.values(), "unmatched_assessment", "unparsed_target",
-         "no_anticipated_date", "runs_into_next", "repeated_label", "long_cell")
+         "no_anticipated_date", "runs_into_next", "repeated_label", "long_cell", "ocr_label", "low_ocr_confidence")
 
 
 def _short(text: str, n: int = 60) -> str:
@@ -81,6 +85,12 @@ def record_warnings(block: RecBlock, rec: Recommendation, scheme: Scheme | None,
     number = block.cell(CellField.NUMBER)
     if number is not None and number.text.strip():
         out.append(f"runs_into_next: {_short(number.text)}")
+    if block.label_read is not None:
+        out.append(f"ocr_label: read {block.label_read}, taken as {block.label} from its neighbours")
+    for cell in block.cells:
+        conf = cell.confidence
+        if conf is not None and conf < rules.layout.settings.ocr_min_confidence:
+            out.append(f"low_ocr_confidence: {cell.field} {conf:.0f}")
     return out
 
 

@@ -36,7 +36,7 @@ def _prov(block: RecBlock, cell_field: CellField, column: str, rule_id: str | No
     cell = block.cell(cell_field)
     if cell is None or not rule_id:
         return None
-    return Provenance(column, rule_id, cell.pages[0] if cell.pages else None, cell.bbox)
+    return Provenance(column, rule_id, cell.pages[0] if cell.pages else None, cell.bbox, cell.confidence)
 
 
 def recommendation(block: RecBlock, scheme: Scheme | None, rules: Rules) -> Recommendation:
@@ -61,7 +61,7 @@ def recommendation(block: RecBlock, scheme: Scheme | None, rules: Rules) -> Reco
     prov = [
         _prov(block, CellField.RECOMMENDATION, "recommendation",
               "+".join((rec_cell.rule_id, *rec.rule_ids)) if rec_cell is not None else None),
-        Provenance("rec_id", block.label_rule, pages[0], None),
+        Provenance("rec_id", block.label_rule, pages[0], None, block.label_conf),
         _prov(block, CellField.RESPONSIBILITY, "responsibility", "+".join(resp.rule_ids) or "responsibility.no_relation"),
         _prov(block, CellField.TARGET, "target_dates", "+".join(targets.rule_ids) or "date.none"),
         _prov(block, CellField.ASSESSMENT, "category_code", assessment.rule_id),

@@ -19,6 +19,7 @@ Documents with no such table are read as key/value tables (`keyvalue.py`).
 from __future__ import annotations
 
 import dataclasses
+import re
 import statistics
 from dataclasses import dataclass, field
 
@@ -60,8 +61,9 @@ class TableFinder:
         parts: dict[CellField, list] = {}
         for w in line.words:
             k = 0
+            tol = self.settings.edge_tol if w.conf is None else self.settings.ocr_align_tol  # OCR boxes sit off the edge
             for j, c in enumerate(columns):
-                if w.x0 >= c.x0 - self.settings.edge_tol:
+                if w.x0 >= c.x0 - tol:
                     k = j
             parts.setdefault(columns[k].field, []).append(w)
         return {f: Line(tuple(ws)) for f, ws in parts.items()}
@@ -74,12 +76,26 @@ class TableFinder:
         if num is None or rec is None:
             return None
         rec_col = next(c for c in columns if c.field == CellField.RECOMMENDATION)
-        if abs(rec.x0 - rec_col.x0) > self.settings.align_tol:
+        ocr = rec.words[0].conf is not None  # OCR'd boxes sit a few points off their text's edge
+        if abs(rec.x0 - rec_col.x0) > (self.settings.ocr_align_tol if ocr else self.settings.align_tol):
             return None
+        num_col = next(c for c in columns if c.field == CellField.NUMBER)
+        if num.x0 > (num_col.x0 + rec_col.x0) / 2 and num_col.x0 < rec_col.x0:
+            return None  # a label starts in its column's left half (centred ones too): not a speck right of it
         for r in self.label_rules:
             if r.regex.match(num.text.strip()):
                 return num.text.strip(), r.id
+        if ocr and self._unread_label(num, rec, num_col):
+            return num.text.strip(), "label.ocr_unread"  # taken from its neighbours (repair_ocr_labels)
         return None
+
+    def _unread_label(self, num: Line, rec: Line, num_col: Column) -> bool:
+        """An OCR'd record label Tesseract could not read ("ay." for "R2"): one short word it
+        doubted, where a label starts, before a recommendation that starts a sentence."""
+        word = num.words[0]
+        return (len(num.words) == 1 and len(word.text) <= 4 and word.conf is not None
+                and word.conf < self.settings.ocr_min_confidence
+                and word.x0 >= num_col.x0 - 2 * self.settings.ocr_align_tol and rec.words[0].text[:1].isupper())
 
     def heading_goes_on(self, heading: list[Line], line: Line) -> bool:
         """Whether `line` is the next line of a wrapped evidence-row heading: close below it,
@@ -107,6 +123,7 @@ class _Open:
     columns: list[Column]
     cells: dict[CellField, list[Line]] = field(default_factory=dict)
     evidence_rule: str | None = None
+    label_conf: float | None = None
 
     def add(self, fld: CellField, line: Line) -> None:
         self.cells.setdefault(fld, []).append(line)
@@ -120,7 +137,8 @@ class _Open:
             if f != CellField.OTHER
         )
         columns = frozenset(c.field for c in self.columns) | ({CellField.EVIDENCE} if self.evidence_rule else set())
-        return RecBlock(self.label, self.label_rule, self.layout, cells, self.header_rule, columns - {CellField.OTHER})
+        return RecBlock(self.label, self.label_rule, self.layout, cells, self.header_rule, columns - {CellField.OTHER},
+                        label_conf=self.label_conf)
 
 
 def find_blocks(pages: tuple[Page, ...] | list[Page], rules: Rules) -> list[RecBlock]:
@@ -131,7 +149,31 @@ def find_blocks(pages: tuple[Page, ...] | list[Page], rules: Rules) -> list[RecB
     sizes = [ln.size for lines in content for ln in lines]
     body_size = statistics.median(sizes) if sizes else rules.layout.settings.body_size_default
     blocks = _table_blocks(content, finder, body_size) or keyvalue_blocks(content, rules, body_size)
-    return _whole_words(blocks)
+    return repair_ocr_labels(_whole_words(blocks), rules.layout.settings.ocr_min_confidence)
+
+
+_LABEL_NUMBER = re.compile(r"^(\D*?)(\d+)(\D*)$")
+
+
+def repair_ocr_labels(blocks: list[RecBlock], min_conf: float) -> list[RecBlock]:
+    """The blocks with each OCR'd label Tesseract doubted (confidence below `min_conf`) that
+    breaks its neighbours' sequence taken from them ("R05" between R02 and R04 is R03); the
+    label read is kept in `label_read` for the self-check's warning."""
+    parsed = [_LABEL_NUMBER.match(b.label) for b in blocks]
+    out = list(blocks)
+    for i, (b, m) in enumerate(zip(blocks, parsed)):
+        if b.label_conf is None or b.label_conf >= min_conf:
+            continue
+        around = [(parsed[i - 1], 1)] if i > 0 else []
+        around += [(parsed[i + 1], -1)] if i + 1 < len(blocks) else []
+        expected = {int(n.group(2)) + step for n, step in around if n is not None}
+        shape = m or next((n for n, _ in around if n is not None), None)  # "ay." takes its neighbour's "R"
+        if len(expected) != 1 or shape is None or (number := expected.pop()) < 0 \
+                or (m is not None and number == int(m.group(2))):
+            continue
+        label = f"{shape.group(1)}{str(number).zfill(len(shape.group(2)))}{shape.group(3)}"
+        out[i] = dataclasses.replace(b, label=label, label_rule="label.ocr_sequence", label_read=b.label)
+    return out
 
 
 def _whole_words(blocks: list[RecBlock]) -> list[RecBlock]:
@@ -197,6 +239,9 @@ class _TableReader:
             for fld, part in self.finder.slice_line(ln, self.columns).items():
                 if fld != CellField.NUMBER:
                     self.current.add(fld, part)
+                else:
+                    confs = [w.conf for w in part.words if w.conf is not None]
+                    self.current.label_conf = min(confs) if confs else None
         elif self.current is not None:
             self._body(ln, self.current, self.columns)
 

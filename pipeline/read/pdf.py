@@ -9,6 +9,7 @@ human-readable message; nothing else escapes.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import logging
@@ -24,6 +25,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from pipeline.models import Document, Page, Word
 from pipeline.read.lines import group_lines
+from pipeline.read.ocr import Ocr, OcrUnavailable, ocr_page
 from pipeline.settings import DEFAULT, Settings
 from pipeline.vocab import Status
 
@@ -67,6 +69,15 @@ def _base_font(fontname: str) -> str:
 def _is_bold(fontname: str) -> bool:
     name = fontname.lower()
     return any(k in name for k in ("bold", "black", "heavy", "semibold", ",b"))
+
+
+def _image_share(page: pdfplumber.page.Page) -> float:
+    """The share of the page's area its images cover (at most 1)."""
+    area = float(page.width * page.height) or 1.0
+    covered = sum(max(0.0, min(float(i["x1"]), float(page.width)) - max(float(i["x0"]), 0.0))
+                  * max(0.0, min(float(i["bottom"]), float(page.height)) - max(float(i["top"]), 0.0))
+                  for i in page.images)
+    return min(1.0, covered / area)
 
 
 def _page_words(page: pdfplumber.page.Page, number: int, settings: Settings) -> Page:
@@ -121,9 +132,12 @@ def _classify(exc: BaseException) -> ReadError:
     return ReadError(Status.CORRUPT, f"cannot parse PDF: {type(inner).__name__}: {text}")
 
 
-def iter_pages(path: str | Path, pages: list[int] | None = None, settings: Settings = DEFAULT) -> Iterator[Page]:
+def iter_pages(path: str | Path, pages: list[int] | None = None, settings: Settings = DEFAULT,
+               ocr: Ocr | None = None) -> Iterator[Page]:
     """Yield the pages of a PDF (1-based numbers in `pages`, default all), closing each.
 
+    An image-only page is read by OCR when `ocr` wants it (`read.ocr`); one left unread
+    (OCR off, or Tesseract missing) is marked `unread_image`.
     Raises ReadError for a file that is not a readable PDF.
     """
     path = Path(path)
@@ -155,12 +169,25 @@ def iter_pages(path: str | Path, pages: list[int] | None = None, settings: Setti
             try:
                 page = pdf.pages[number - 1]
                 result = _page_words(page, number, settings)
+                share = _image_share(page) if len(result.words) <= settings.ocr_max_words or ocr else 0.0
                 page.close()
             except MemoryError:
                 raise  # the worker's memory cap: the file is too large, not corrupt
             except Exception as exc:
                 raise _classify(exc) from exc
-            yield result
+            yield _with_ocr(path, result, share, settings, ocr)
+
+
+def _with_ocr(path: Path, page: Page, image_share: float, settings: Settings, ocr: Ocr | None) -> Page:
+    """`page`, or its OCR when `ocr` wants it; an image-only page left unread is marked."""
+    if ocr is not None and ocr.wanted(page, image_share):
+        try:
+            return ocr_page(path, page.number, page.width, page.height, ocr)
+        except OcrUnavailable:
+            pass
+    if not page.words and image_share >= settings.ocr_min_image_share:
+        return dataclasses.replace(page, unread_image=True)
+    return page
 
 
 def page_count(path: str | Path) -> int:
@@ -206,14 +233,14 @@ def page_texts(path: str | Path, min_pages: int = 0) -> list[str] | None:
 
 
 def read_document(path: str | Path, sha256: str | None = None, pages: tuple[int, ...] | None = None,
-                  n_pages: int | None = None, settings: Settings = DEFAULT) -> Document:
+                  n_pages: int | None = None, settings: Settings = DEFAULT, ocr: Ocr | None = None) -> Document:
     """Read the pages of a PDF (1-based numbers in `pages`, default all) into a Document.
 
     `n_pages` is the document's page count when known (pages may be a subset).
     Raises ReadError (status empty/encrypted/corrupt/not_pdf) for unreadable files.
     """
     path = Path(path)
-    read = tuple(iter_pages(path, list(pages) if pages else None, settings))
+    read = tuple(iter_pages(path, list(pages) if pages else None, settings, ocr))
     if not read and not pages:
         raise ReadError(Status.EMPTY, "PDF has no pages")
     return Document(

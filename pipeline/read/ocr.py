@@ -1,0 +1,265 @@
+"""OCR of image-only pages: the scan's words, with boxes and confidences, as `Page`s.
+
+Part of the reading stage: a scanned page comes out as the same `Page` of `Word`s a text
+PDF gives (positions in PDF points), so every later stage is the same. The page is
+rendered with pypdfium2, straightened (`deskew`), read by Tesseract (through
+pytesseract) and corrected by the OCR rules of `rules/ocr.yaml`. Each word keeps
+Tesseract's confidence (0-100); words of a text layer have none.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from pipeline.models import Page, Word
+from pipeline.read.lines import group_lines
+from pipeline.rules import OcrRules
+from pipeline.settings import DEFAULT, Settings
+from pipeline.vocab import OcrMode
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+# Tesseract's OpenMP threads fight each other (and the worker pool) for the cores:
+# one thread per process is several times faster here (2.2 s a page against 18 s).
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+# A word of at most SPECK_CHARS characters read with less than this confidence (0-100) is
+# a speck of the scan, not a word.
+MIN_WORD_CONFIDENCE = 40.0
+# Lines of running text are set this many font sizes apart (Word's and LibreOffice's single
+# spacing): the page's usual line pitch over it estimates the font size.
+LINE_PITCH = 1.15
+SPECK_CHARS = 2
+
+
+class OcrUnavailable(RuntimeError):
+    """Tesseract is not installed (the `tesseract-ocr` Debian package; `make` installs it)."""
+
+
+@dataclass(frozen=True)
+class Ocr:
+    """How the reading stage treats image-only pages: the mode, the OCR rules, the settings."""
+
+    mode: OcrMode = OcrMode.AUTO
+    rules: OcrRules | None = None
+    settings: Settings = DEFAULT
+
+    def wanted(self, page: Page, image_share: float) -> bool:
+        """Whether `page` (as its text layer gave it) is OCR'd: always with `force`; with
+        `auto` when it has (almost) no text and an image covers most of it."""
+        if self.mode == OcrMode.FORCE:
+            return True
+        return (self.mode == OcrMode.AUTO and len(page.words) <= self.settings.ocr_max_words
+                and image_share >= self.settings.ocr_min_image_share)
+
+
+def _runs(dark: np.ndarray, length: int, axis: int) -> np.ndarray:
+    """The pixels of `dark` lying on a straight run of at least `length` dark pixels along
+    `axis` (a morphological opening with a line, by cumulative sums)."""
+    d = np.moveaxis(dark, axis, 0).astype(np.int32)
+    pad = np.zeros((1, *d.shape[1:]), dtype=np.int32)
+    s = np.concatenate([pad, np.cumsum(d, axis=0)])
+    starts = (s[length:] - s[:-length]) == length  # a full run begins here
+    c = np.concatenate([pad, np.cumsum(starts, axis=0, dtype=np.int32)])
+    n = d.shape[0]
+    idx = np.arange(n)
+    hi = np.minimum(idx + 1, c.shape[0] - 1)
+    lo = np.maximum(idx + 1 - length, 0)
+    covered = (c[hi] - c[lo]) > 0  # some full run covers this pixel
+    return np.moveaxis(covered, 0, axis)
+
+
+def remove_rulings(img: Image.Image, settings: Settings) -> Image.Image:
+    """The scan with its table rulings whitened: Tesseract reads words that touch a ruling
+    ("No.", "R02" in a ruled cell) and no ruling as a character ("|")."""
+    from PIL import Image as PILImage
+
+    a = np.asarray(img)
+    dark = a < 160
+    length = max(20, int(min(a.shape) * settings.ocr_ruling_share))
+    lines = _runs(dark, length, 0) | _runs(dark, length, 1)
+    if not lines.any():
+        return img
+    # Widen by a pixel each way: the grey edge of a scanned line is read as "|" too.
+    lines[1:, :] |= lines[:-1, :]
+    lines[:-1, :] |= lines[1:, :]
+    lines[:, 1:] |= lines[:, :-1]
+    lines[:, :-1] |= lines[:, 1:]
+    out = a.copy()
+    out[lines] = 255
+    return PILImage.fromarray(out)
+
+
+@functools.lru_cache(maxsize=1)
+def tesseract_version() -> str | None:
+    """Tesseract's version, or None when it is not installed."""
+    if shutil.which("tesseract") is None:
+        return None
+    import pytesseract
+
+    try:
+        return str(pytesseract.get_tesseract_version())
+    except (OSError, RuntimeError, pytesseract.TesseractNotFoundError):
+        return None
+
+
+def render(path: str | Path, number: int, dpi: int) -> Image.Image:
+    """Page `number` (1-based) of a PDF as a greyscale image at `dpi`."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        return pdf[number - 1].render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+    finally:
+        pdf.close()
+
+
+def skew_angle(img: Image.Image, max_angle: float) -> float:
+    """The rotation (degrees, counter-clockwise) that makes the text lines of a scan level.
+
+    Text lines are level when the row profile of dark pixels is sharpest (the variance of
+    its differences is largest); searched coarse to fine on a reduced copy.
+    """
+    from PIL import Image as PILImage
+
+    small = img.copy()
+    small.thumbnail((800, 800))
+    dark = PILImage.fromarray((np.asarray(small) < 128).astype(np.uint8) * 255)
+
+    def sharpness(angle: float) -> float:
+        rows = np.asarray(dark.rotate(angle, resample=PILImage.Resampling.NEAREST, fillcolor=0)).sum(axis=1)
+        return float(np.square(np.diff(rows.astype(np.float64))).sum())
+
+    best, step = 0.0, 1.0
+    candidates = list(np.arange(-max_angle, max_angle + 1e-9, step))
+    while step >= 0.05:
+        best = max(candidates, key=sharpness)
+        step /= 4
+        candidates = list(np.arange(best - 3 * step, best + 3 * step + 1e-9, step))
+    return round(float(best), 2)
+
+
+def deskew(img: Image.Image, max_angle: float) -> tuple[Image.Image, float]:
+    """The scan straightened, and the angle it was turned by."""
+    from PIL import Image as PILImage
+
+    angle = skew_angle(img, max_angle) if max_angle > 0 else 0.0
+    if abs(angle) < 0.05:
+        return img, 0.0
+    return img.rotate(angle, resample=PILImage.Resampling.BICUBIC, fillcolor=255, expand=False), angle
+
+
+def correct(text: str, rules: OcrRules | None) -> str:
+    """An OCR'd word after the OCR rules ("" when a rule drops it)."""
+    if rules is None:
+        return text
+    for c in rules.corrections:
+        text = c.compiled.sub(c.replace, text)
+    m = rules.label_regex.match(text.strip())
+    if m:  # a record label: letters in its number read as the digits they resemble
+        number = "".join(rules.label_digits.get(ch, ch) for ch in m.group(1))
+        text = text.strip()[:m.start(1)] + number + text.strip()[m.end(1):]
+    return text.strip()
+
+
+def is_label(text: str, rules: OcrRules | None) -> bool:
+    """Whether an OCR'd word (corrected) has the shape of a record label."""
+    return rules is not None and rules.label_regex.match(text) is not None
+
+
+def _font_size(boxes: list[tuple[float, float]]) -> float:
+    """The page's usual font size from its text lines' (top, bottom) boxes: the usual pitch
+    of consecutive lines over LINE_PITCH (ink heights vary with the letters and the font;
+    the pitch does not), else the usual ink height."""
+    if not boxes:
+        return 10.0
+    heights = sorted(b - t for t, b in boxes)
+    ink = heights[len(heights) // 2]
+    tops = sorted(t for t, _ in boxes)
+    pitches = sorted(d for a, b in zip(tops, tops[1:]) if 0.8 * ink <= (d := b - a) <= 1.8 * ink)
+    if len(pitches) < 3:
+        return round(ink, 1)
+    return round(pitches[len(pitches) // 2] / LINE_PITCH, 1)
+
+
+def _words(data: dict[str, list], number: int, scale: float, rules: OcrRules | None) -> list[Word]:
+    """Tesseract's words as `Word`s in PDF points.
+
+    Words share their line's top and bottom, as a text layer's words share a baseline.
+    Every word gets one size, the page's usual font size: Tesseract's line box holds only
+    ink (its height varies with the letters, and with lines it merges), and a size that
+    varied so would read as headings and wrapped cells where there are none. A line's box
+    is widened to that size about its centre, as a text layer's box spans the font's
+    height: the gaps between wrapped lines are then those of a text PDF.
+    """
+    lines: dict[tuple[int, int, int], tuple[float, float]] = {}
+    for i, level in enumerate(data["level"]):
+        if level == 4:  # a text line: its box sets the top and bottom of its words
+            key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
+            lines[key] = (data["top"][i] * scale, (data["top"][i] + data["height"][i]) * scale)
+    size = _font_size(list(lines.values()))
+    out: list[Word] = []
+    for i, level in enumerate(data["level"]):
+        raw, conf = str(data["text"][i]).strip(), float(data["conf"][i])
+        if level != 5 or not raw or conf < 0:
+            continue
+        text = correct(raw, rules)
+        # One or two marks Tesseract is this unsure of are specks ("si", "Z", "oS"); longer
+        # words it doubts are mostly real ("Council's" 23, "having" 0), and so is a record
+        # label ("ROS" 0 for "R03", checked against its neighbours later).
+        if not text or (conf < MIN_WORD_CONFIDENCE and len(text) <= SPECK_CHARS and not is_label(text, rules)):
+            continue
+        key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
+        x0, width = data["left"][i] * scale, data["width"][i] * scale
+        if text != raw and raw.endswith(text):  # characters dropped at the start: move the left edge
+            x0 += width * (len(raw) - len(text)) / len(raw)
+            width *= len(text) / len(raw)
+        elif text != raw and raw.startswith(text):
+            width *= len(text) / len(raw)
+        top, bottom = lines.get(key, (data["top"][i] * scale, (data["top"][i] + data["height"][i]) * scale))
+        middle = (top + bottom) / 2
+        top, bottom = round(middle - size / 2, 2), round(middle + size / 2, 2)
+        parts = text.split()  # a correction may split a word ("1 – Achieved")
+        for k, part in enumerate(parts):
+            step = width / len(parts)
+            out.append(Word(part, x0 + k * step, x0 + (k + 1) * step, top, bottom, size, False, number,
+                            conf=round(conf, 1)))
+    return out
+
+
+def ocr_page(path: str | Path, number: int, width: float, height: float, ocr: Ocr, dpi: int | None = None) -> Page:
+    """Page `number` of a PDF read by OCR: a `Page` whose words carry confidences.
+
+    Raises OcrUnavailable when Tesseract is not installed.
+    """
+    if tesseract_version() is None:
+        raise OcrUnavailable("image-only pages need OCR, but Tesseract is not installed "
+                             "(Debian: apt install tesseract-ocr; `make` installs it)")
+    import pytesseract
+
+    settings = ocr.settings
+    dpi = dpi or settings.ocr_dpi
+    img, angle = deskew(render(path, number, dpi), settings.ocr_max_skew)
+    img = remove_rulings(img, settings)
+    rules = ocr.rules
+    config = f"--psm {rules.page_segmentation if rules else 6}"
+    data = pytesseract.image_to_data(img, lang=rules.language if rules else "eng", config=config,
+                                     output_type=pytesseract.Output.DICT)
+    words = _words(data, number, 72 / dpi, rules)
+    return Page(number, width, height, tuple(words), group_lines(words, settings), ocr_skew=angle)
+
+
+def screen_text(path: str | Path, number: int, ocr: Ocr) -> str:
+    """A cheap OCR of page `number` at `ocr_screen_dpi` (no straightening), for choosing the
+    pages of a long scanned document worth reading in full."""
+    import pytesseract
+
+    img = render(path, number, ocr.settings.ocr_screen_dpi)
+    return str(pytesseract.image_to_string(img, lang=ocr.rules.language if ocr.rules else "eng", config="--psm 6"))
