@@ -8,7 +8,7 @@ OUT ?= data/processed
 # The HTML report test opens the report in Debian's chromium; install it when missing.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint bench faults clean browser
+.PHONY: run test lint bench faults clean browser ocr
 
 $(BIN)/scrutiny: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ $(VENV)/.dev: pyproject.toml $(BIN)/scrutiny
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@
 
-run: $(BIN)/scrutiny
+run: $(BIN)/scrutiny ocr
 	$(BIN)/scrutiny ingest data/raw --out $(OUT)
 	$(BIN)/scrutiny stats --data $(OUT)
 
@@ -28,11 +28,16 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check pipeline tests bench
 	$(BIN)/mypy
 
+# OCR of scanned PDFs needs Tesseract (Debian's tesseract-ocr, English data included).
+ocr:
+	@command -v tesseract >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends tesseract-ocr tesseract-ocr-eng >/dev/null; }
+
 browser:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 
-test: $(VENV)/.dev lint browser
+test: $(VENV)/.dev lint browser ocr
 	$(BIN)/pytest -n logical --dist loadgroup --durations=10
 
 bench: $(VENV)/.dev

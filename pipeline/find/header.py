@@ -237,7 +237,9 @@ class HeaderFinder:
         return all(self.vocab.is_header_word(w.text) for w in ln.words)
 
     def _close(self, above: Line, below: Line) -> bool:
-        return below.page == above.page and 0 <= below.top - above.bottom <= self.settings.header_line_gap * below.size
+        # Boxes may overlap a little where the leading is tight (or an OCR line box is tall).
+        gap, limit = below.top - above.bottom, self.settings.header_line_gap * below.size
+        return below.page == above.page and -limit <= gap <= limit
 
     def header_at(self, lines: list[Line], i: int, space: float) -> Header | None:
         """The header row whose first full line is lines[i] (it may begin up to
