@@ -9,8 +9,10 @@ Tesseract's confidence (0-100); words of a text layer have none.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +35,10 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 # A word of at most SPECK_CHARS characters read with less than this confidence (0-100) is
 # a speck of the scan, not a word.
 MIN_WORD_CONFIDENCE = 40.0
+# A year range Tesseract split ("2018/1" "9"): digits closer than this many font sizes to a
+# piece ending in a slash and a digit or two are the same word.
+SPLIT_GAP = 0.3
+SPLIT_AFTER = re.compile(r"\d/\d{0,2}$")
 # Lines of running text are set this many font sizes apart (Word's and LibreOffice's single
 # spacing): the page's usual line pitch over it estimates the font size.
 LINE_PITCH = 1.15
@@ -229,8 +235,15 @@ def _words(data: dict[str, list], number: int, scale: float, rules: OcrRules | N
         parts = text.split()  # a correction may split a word ("1 – Achieved")
         for k, part in enumerate(parts):
             step = width / len(parts)
-            out.append(Word(part, x0 + k * step, x0 + (k + 1) * step, top, bottom, size, False, number,
-                            conf=round(conf, 1)))
+            word = Word(part, x0 + k * step, x0 + (k + 1) * step, top, bottom, size, False, number, conf=round(conf, 1))
+            prev = out[-1] if out else None
+            if prev is not None and prev.top == top and 0 <= word.x0 - prev.x1 < SPLIT_GAP * size \
+                    and SPLIT_AFTER.search(prev.text) and part[:1].isdigit():
+                # Tesseract split a year range at a narrow gap ("2018/1 9"): one word again.
+                word = dataclasses.replace(prev, text=prev.text + part, x1=word.x1, conf=min(prev.conf or conf, conf))
+                out[-1] = word
+                continue
+            out.append(word)
     return out
 
 
