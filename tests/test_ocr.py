@@ -65,7 +65,8 @@ def test_text_pdfs_never_pay_for_ocr(rules, monkeypatch):
 
 
 @pytest.mark.parametrize("read,fixed", [
-    ("RO1", "R01"), ("ROS", "R05"), ("Rl2", "R12"), ("|", ""), ("|R01", "R01"), ("Achieved|", "Achieved"), ("_Target", "Target"), ("._Target", "Target"),
+    ("RO1", "R01"), ("ROS", "R05"), ("Rl2", "R12"), ("|", ""), ("|R01", "R01"), ("Achieved|", "Achieved"),
+    ("_Target", "Target"), ("._Target", "Target"),
     ("Cc)", "c)"), ("Cd)", "Cd)"), ("1—Achieved", "1 – Achieved"), ("as__—_", "as"), (".(Fixed", "(Fixed"),
     (",", ""), ("Recommendation", "Recommendation"), ("2016", "2016"),
 ])
