@@ -169,7 +169,7 @@ def iter_pages(path: str | Path, pages: list[int] | None = None, settings: Setti
             try:
                 page = pdf.pages[number - 1]
                 result = _page_words(page, number, settings)
-                share = _image_share(page) if len(result.words) <= settings.ocr_max_words or ocr else 0.0
+                share = _image_share(page) if len(result.words) <= settings.ocr_max_words else 0.0
                 page.close()
             except MemoryError:
                 raise  # the worker's memory cap: the file is too large, not corrupt
