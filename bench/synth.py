@@ -277,3 +277,27 @@ def write_pack(path: Path, rng: random.Random, n_pages: int = 200, report_pages:
     p.c.save()
     truth.n_pages = p.count
     return truth
+
+
+def scan(pdf: Path, out: Path, dpi: int = 200, angle: float = 0.8, specks: int = 400, seed: int = 1) -> Path:
+    """`pdf` as a scanner would give it back: every page an image only (no text layer) at
+    `dpi`, turned by `angle` degrees and speckled, as printed, signed and scanned reports are."""
+    import random
+
+    import pypdfium2 as pdfium
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(seed)
+    doc = pdfium.PdfDocument(str(pdf))
+    pages = []
+    for page in doc:
+        img = page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+        img = img.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
+        draw = ImageDraw.Draw(img)
+        for _ in range(specks):
+            x, y = rng.randrange(img.width), rng.randrange(img.height)
+            draw.point([(x, y), (x + 1, y)], fill=rng.randrange(0, 120))
+        pages.append(img)
+    doc.close()
+    pages[0].save(out, "PDF", resolution=dpi, save_all=True, append_images=pages[1:])
+    return out

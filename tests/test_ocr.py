@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from bench.synth import scan
 from conftest import PDFS
-from pdfgen import RECS, RECS_TRUTH, scan, table_report
+from pdfgen import RECS, RECS_TRUTH, table_report
 from pipeline.extract import extract_file
 from pipeline.find.blocks import repair_ocr_labels
 from pipeline.models import RecBlock
