@@ -68,3 +68,23 @@ def test_sub_items_and_closing_paragraph(rules):
     assert [(s.label, s.text) for s in rec.sub_items] == [("a", "review its toolkit; and"), ("ii", "publish the outcomes.")]
     assert rec.outro == "This closes the recommendation."
     assert rec.text.splitlines()[1] == "a) review its toolkit; and"
+
+
+def test_a_paragraph_break_inside_a_sub_item_is_not_the_closing_text(rules):
+    """Bug (scanned R06): a sub-item's last line read a little low started a paragraph, so
+    it and the later sub-items b) to d) were taken as closing text. The next label after
+    such a break shows the break was inside the item."""
+    cell = _cell([
+        (100, "That a team is set up with the aim of:"),
+        (115.5, "a) seizing vehicles used for"),
+        (127, "fly-tipping under the"),
+        (142.5, "Regulations 2015;"),
+        (154, "b) sharing intelligence; and"),
+        (169.5, "c) publicising the results."),
+        (185, "The team reports each year."),
+    ])
+    rec = split_recommendation(cell, rules)
+    assert [(s.label, s.text) for s in rec.sub_items] == [
+        ("a", "seizing vehicles used for fly-tipping under the Regulations 2015;"),
+        ("b", "sharing intelligence; and"), ("c", "publicising the results.")]
+    assert rec.outro == "The team reports each year."

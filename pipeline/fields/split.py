@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import statistics
 from dataclasses import dataclass
 
 from pipeline.fields.dates import find_dates
@@ -35,7 +36,10 @@ def paragraph_lines(cell: Cell, settings: Settings = DEFAULT) -> list[list[Line]
         for a, b in zip(cell.lines, cell.lines[1:])
         if a.page == b.page and b.top - a.top > settings.min_line_pitch * a.size
     ]
-    base = min(gaps) if gaps else 0.0
+    # OCR'd lines sit a point or two off their true height: their usual pitch is the median
+    # (the smallest one is a jitter, and every ordinary line would start a paragraph).
+    ocr = any(w.conf is not None for ln in cell.lines for w in ln.words)
+    base = (statistics.median(gaps) if ocr else min(gaps)) if gaps else 0.0
     paras: list[list[Line]] = []
     prev: Line | None = None
     for ln in cell.lines:
@@ -74,6 +78,18 @@ def _sub_label(text: str, rules: Rules) -> tuple[str, str, str] | None:
     return None
 
 
+_ROMAN = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"]
+
+
+def _follows(previous: str, label: str) -> bool:
+    """Whether sub-item `label` comes right after `previous`: b after a, ii after i, 3 after 2."""
+    if previous in _ROMAN and label in _ROMAN and _ROMAN.index(label) == _ROMAN.index(previous) + 1:
+        return True
+    if previous.isdigit() and label.isdigit():
+        return int(label) == int(previous) + 1
+    return len(previous) == len(label) == 1 and previous.isalpha() and ord(label) == ord(previous) + 1
+
+
 def split_recommendation(cell: Cell | None, rules: Rules) -> RecText:
     """Split a recommendation cell into intro, labelled sub-items and closing text.
 
@@ -89,6 +105,11 @@ def split_recommendation(cell: Cell | None, rules: Rules) -> RecText:
     for para in paragraph_lines(cell, rules.layout.settings):
         for k, ln in enumerate(para):
             hit = _sub_label(ln.text, rules)
+            if hit is not None and outro and items and _follows(items[-1][0], hit[0]):
+                # The next label after a paragraph break inside an item ("b)" after a) ended a
+                # paragraph early): what looked like closing text belonged to the item.
+                items[-1][1].extend(outro)
+                outro = []
             if hit is not None and not outro:
                 items.append((hit[0], [hit[1]]))
                 if hit[2] not in used:
