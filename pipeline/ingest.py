@@ -25,7 +25,8 @@ from pathlib import Path
 
 from pipeline.cluster import run_on_dask
 from pipeline.datasets import history
-from pipeline.datasets.write import Writer, history_path, history_stale, write_history
+from pipeline.datasets.flags import flag_rows
+from pipeline.datasets.write import Writer, history_path, history_stale, write_flags, write_history
 from pipeline.jobs import Job, duplicate_of, failed, init_worker, run_job, timed_out
 from pipeline.models import Extraction
 from pipeline.read.pdf import file_sha256
@@ -216,7 +217,7 @@ def ingest(
         for x in results:
             record(x)
             _copies_of(x, plan, summary, record, on_file)
-        summary.history = current_history(out, rebuild=bool(summary.statuses))
+        summary.history = current_history(out, rules, rebuild=bool(summary.statuses))
     return summary
 
 
@@ -233,10 +234,10 @@ def _copies_of(x: Extraction, plan: _Plan, summary: IngestSummary, record: Calla
             record(duplicate_of(Path(copy), x.sha256, x.source_file))
 
 
-def current_history(out: str | Path, rebuild: bool) -> int:
+def current_history(out: str | Path, rules: Rules, rebuild: bool) -> int:
     """Rebuild OUT/history when asked or when it is older than the data; return its rows."""
     if rebuild or history_stale(out):
-        return rebuild_history(out)
+        return rebuild_history(out, rules)
     return history_count(out)  # the history on disk is current: a re-run costs hashing and a lookup only
 
 
@@ -247,8 +248,9 @@ def history_count(out: str | Path) -> int:
     return int(pq.ParquetFile(history_path(out)).metadata.num_rows)
 
 
-def rebuild_history(out: str | Path) -> int:
+def rebuild_history(out: str | Path, rules: Rules) -> int:
     """Rebuild OUT/history from the datasets (every ingest ends with this); return its row count."""
+    write_flags(out, flag_rows(out, rules.flags))  # first: the history takes each latest round's flags
     rows = history.history_rows(out)
     write_history(out, rows)  # even when empty: a stale history must not outlive its data
     return len(rows)

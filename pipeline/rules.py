@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pipeline.settings import Settings
-from pipeline.vocab import CellField, CoverName, Outcome
+from pipeline.vocab import CellField, CoverName, FlagCheck, Outcome
 
 
 def _bundled_rules_dir() -> Path:
@@ -204,6 +204,23 @@ class OcrRules(_Strict):
         return value
 
 
+class FlagRule(_Strict):
+    """A challenge flag: its id (`flag.<name>`), the outcomes it applies to, its check."""
+
+    id: str = Field(pattern=r"^flag\.[a-z_]+$")
+    outcomes: list[Outcome] = Field(min_length=1)
+    check: FlagCheck
+
+    @property
+    def name(self) -> str:
+        """The flag as stored in `flags` ("late_but_claimed_on_time")."""
+        return self.id.removeprefix("flag.")
+
+
+class FlagRules(_Strict):
+    flags: list[FlagRule]
+
+
 class Rules(_Strict):
     """All rules, validated."""
 
@@ -215,6 +232,7 @@ class Rules(_Strict):
     cover: CoverRules
     prefilter: PrefilterRules
     ocr: OcrRules
+    flags: FlagRules
     schemes: dict[str, Scheme]
 
     def scheme(self, scheme_id: str) -> Scheme:
@@ -237,6 +255,7 @@ class Rules(_Strict):
         out += [(r.id, "council") for r in self.cover.councils]
         out += [(r.id, "prefilter-marker") for r in self.prefilter.markers]
         out += [(r.id, "ocr-correction") for r in self.ocr.corrections]
+        out += [(r.id, "flag") for r in self.flags.flags]
         for s in self.schemes.values():
             out += [(f"scheme.{s.id}.{c.code}", "category") for c in s.categories]
         return out
@@ -284,6 +303,7 @@ def load_rules(rules_dir: str | Path | None = None) -> Rules:
         cover=_validate(CoverRules, root / "cover.yaml"),  # type: ignore[arg-type]
         prefilter=_validate(PrefilterRules, root / "prefilter.yaml"),  # type: ignore[arg-type]
         ocr=_validate(OcrRules, root / "ocr.yaml"),  # type: ignore[arg-type]
+        flags=_validate(FlagRules, root / "flags.yaml"),  # type: ignore[arg-type]
         schemes=schemes,
     )
     for council in rules.cover.councils:

@@ -53,6 +53,17 @@ ACHIEVED = (Outcome.ACHIEVED, Outcome.ACHIEVED_LATE)
 COUNTED = tuple(Outcome)
 
 
+class FlagCheck(StrEnum):
+    """The checks a challenge flag may run (rules/flags.yaml; computed in datasets/flags.py)."""
+
+    COMPLETED_AFTER_DEADLINE = "completed_after_deadline"
+    COMPLETED_BY_DEADLINE = "completed_by_deadline"
+    REPORTED_AFTER_DEADLINE = "reported_after_deadline"
+    ANTICIPATED_DATE_MISSING = "anticipated_date_missing"
+    PREVIOUS_ANTICIPATED_PASSED = "previous_anticipated_passed"
+    PREVIOUSLY_ACHIEVED = "previously_achieved"
+
+
 class CellField(StrEnum):
     """The columns of a recommendation table (`rules/columns.yaml` names them)."""
 

@@ -132,7 +132,7 @@ def test_missing_values_never_crash_and_count_as_uncategorised(tmp_path, rules):
     Writer(tmp_path).write(x)
     from pipeline.ingest import rebuild_history
 
-    assert rebuild_history(tmp_path) == 2
+    assert rebuild_history(tmp_path, rules) == 2
     table = stats(history(tmp_path), "year").set_index("year")
     assert table.loc["All", "recommendations"] == 2 and table.loc["All", "uncategorised"] == 1
     runner = CliRunner()

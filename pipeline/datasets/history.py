@@ -40,14 +40,13 @@ def _int(v: Any) -> int | None:
     return None if v is None or pd.isna(v) else int(v)
 
 
-def history_rows(data: str | Path, as_of: dt.date | None = None) -> list[HistoryRow]:
-    """Link every recommendation across its tracking rounds; one row each.
-
-    With `as_of`, only reports dated up to that day count: the history as it stood then.
-    """
+def rounds(data: str | Path, as_of: dt.date | None = None) -> pd.DataFrame:
+    """Every tracking round of every recommendation (a `recommendations` row with its
+    report's committee, `review_key` and `copies`: the ids of every file holding that report),
+    one copy of each report, sorted by recommendation and report date."""
     data = Path(data)
     if not has_parts(data, "recommendations"):
-        return []
+        return pd.DataFrame()
     con = connect(data)
     where = "" if as_of is None else "where r.report_date <= ?"
     recs = con.execute(
@@ -55,13 +54,32 @@ def history_rows(data: str | Path, as_of: dt.date | None = None) -> list[History
         [] if as_of is None else [as_of],
     ).df()
     if recs.empty:
-        return []
+        return recs
     recs["review_key"] = recs["review_title"].map(normalise_title)
     # The same report in two files (standalone and in an agenda pack): keep one copy.
     reports = recs[["council", "review_key", "report_date", "report_id", "source_file"]].drop_duplicates("report_id")
-    keep = reports.sort_values("source_file").drop_duplicates(["council", "review_key", "report_date"])["report_id"]
-    recs = recs[recs["report_id"].isin(set(keep))]
-    recs = recs.sort_values(["council", "review_key", "rec_number", "report_date"])
+    same = ["council", "review_key", "report_date"]
+
+    def key(row: Any) -> tuple:
+        return tuple(None if pd.isna(row[c]) else row[c] for c in same)
+
+    copies: dict[tuple, list[str]] = {}
+    for _, row in reports.iterrows():
+        copies.setdefault(key(row), []).append(row["report_id"])
+    keep = reports.sort_values("source_file").drop_duplicates(same)["report_id"]
+    recs = recs[recs["report_id"].isin(set(keep))].copy()
+    recs["copies"] = [sorted(set(copies[key(row)])) for _, row in recs.iterrows()]
+    return recs.sort_values(["council", "review_key", "rec_number", "report_date"])
+
+
+def history_rows(data: str | Path, as_of: dt.date | None = None) -> list[HistoryRow]:
+    """Link every recommendation across its tracking rounds; one row each.
+
+    With `as_of`, only reports dated up to that day count: the history as it stood then.
+    """
+    recs = rounds(data, as_of)
+    if recs.empty:
+        return []
     rows: list[HistoryRow] = []
     for (council, key, number), g in recs.groupby(["council", "review_key", "rec_number"], dropna=False, sort=True):
         last = g.iloc[-1]
@@ -87,6 +105,7 @@ def history_rows(data: str | Path, as_of: dt.date | None = None) -> list[History
             "anticipated_date": last["anticipated_date"] if pd.notna(last["anticipated_date"]) else None,
             "portfolio": portfolio(last["responsible_lead"]),
             "recommendation": last["recommendation"], "responsible_lead": last["responsible_lead"],
+            "flags": list(last["flags"]) if last["flags"] is not None else [],
         }.items()}))
     return rows
 

@@ -145,13 +145,26 @@ class HistoryRow:
     days_late: int | None = col(pa.int32(), "completed_date - target_date in days")
     anticipated_date: dt.date | None = col(pa.date32(), "anticipated completion date, latest round")
     portfolio: str | None = col(pa.string(), "responsible lead folded to a portfolio key")
+    flags: list[str] = col(pa.list_(pa.string()), "challenge flags of the latest round (see `flags/`)")
     recommendation: str = col(pa.string(), "recommendation text, latest wording")
     responsible_lead: str | None = col(pa.string(), "responsible lead, latest wording")
 
 
-# Every dataset under OUT by name: the per-file datasets first, then the derived history.
+@dataclass(frozen=True, kw_only=True)
+class FlagRow:
+    """`flags/`: the challenge flags of one recommendation in one report (rules/flags.yaml; rebuilt after
+    every ingest, with the history; the `recommendations` view shows them as its `flags` column)."""
+
+    report_id: str = col(pa.string(), _REPORT_ID, nullable=False)
+    rec_id: str = col(pa.string(), "the recommendation's label in that report", nullable=False)
+    flags: list[str] = col(pa.list_(pa.string()), "challenge flags that hold for this round: late_but_claimed_on_time, "
+                                                  "on_time_but_claimed_late, overdue_in_progress, anticipated_date_missing, "
+                                                  "anticipated_date_passed, regressed")
+
+
+# Every dataset under OUT by name: the per-file datasets first, then the derived ones.
 ROWS: dict[str, type] = {"recommendations": RecommendationRow, "reports": ReportRow, "files": FileRow,
-                         "history": HistoryRow}
+                         "history": HistoryRow, "flags": FlagRow}
 
 
 def schema_of(name: str) -> pa.Schema:
@@ -238,7 +251,7 @@ def read_dataset(directory: Path, columns: list[str], with_part: bool = False) -
 PARQUET_MAGIC = b"PAR1"
 
 
-def check_parts(data: Path, names: tuple[str, ...] = ("recommendations", "reports", "files", "history")) -> None:
+def check_parts(data: Path, names: tuple[str, ...] = tuple(ROWS)) -> None:
     """Raise DatasetError for the first part under `data` that does not begin and end like
     Parquet (a truncated copy, a foreign file): eight bytes read per part."""
     for name in names:

@@ -33,10 +33,14 @@ def connect(data: str | Path) -> duckdb.DuckDBPyConnection:
     check_parts(data)  # a broken part is named here, not deep inside DuckDB
     con = duckdb.connect()
     for name in DATASETS:
+        source = f"_{name}" if name == "recommendations" else name
         if has_parts(data, name):
-            con.execute(f"create view {name} as select * from read_parquet('{_dataset_glob(data, name)}', "
+            con.execute(f"create view {source} as select * from read_parquet('{_dataset_glob(data, name)}', "
                         f"hive_partitioning=true, union_by_name=true)")
         else:
             con.register(f"_{name}_empty", SCHEMAS[name].empty_table())
-            con.execute(f"create view {name} as select * from _{name}_empty")
+            con.execute(f"create view {source} as select * from _{name}_empty")
+    # Each round's challenge flags (derived with the history) shown on its recommendation.
+    con.execute("create view recommendations as select r.*, coalesce(f.flags, []::varchar[]) as flags "
+                "from _recommendations r left join flags f using (report_id, rec_id)")
     return con

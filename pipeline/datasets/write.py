@@ -35,6 +35,7 @@ import pyarrow.parquet as pq
 from pipeline import PARSER_VERSION
 from pipeline.datasets.schema import (
     FileRow,
+    FlagRow,
     HistoryRow,
     RecommendationRow,
     ReportRow,
@@ -304,4 +305,11 @@ def write_history(out: str | Path, rows: list[HistoryRow]) -> Path:
     """Replace OUT/history with `rows` (one part file, written atomically)."""
     path = history_path(out)
     write_table(to_table("history", rows), path)
+    return path
+
+
+def write_flags(out: str | Path, rows: list[FlagRow]) -> Path:
+    """Replace OUT/flags with `rows` (one part file, written atomically)."""
+    path = Path(out) / "flags" / "part-0.parquet"
+    write_table(to_table("flags", rows), path)
     return path
