@@ -49,6 +49,8 @@ class Outcome(StrEnum):
 
 
 ACHIEVED = (Outcome.ACHIEVED, Outcome.ACHIEVED_LATE)
+# What a round with no category read counts as, beside the outcomes.
+UNCATEGORISED = "uncategorised"
 # Outcomes with a column of their own in `stats`; a record with none is `uncategorised`.
 COUNTED = tuple(Outcome)
 

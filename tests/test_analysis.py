@@ -32,6 +32,9 @@ def test_history_rows(public_out, rules):
     hist = history(public_out).set_index(["review_key", "rec_id"])
     r = hist.loc[("tackling fly tipping", "R04")]
     assert list(r["categories"]) == [5, 3, 2] and r["n_rounds"] == 3
+    # Per-round lists aligned with the rounds, comparable across schemes (issue #13).
+    assert list(r["outcomes"]) == ["not_achieved", "not_achieved", "achieved_late"]
+    assert [str(d) for d in r["report_dates"]] == ["2016-11-16", "2017-07-19", "2018-03-14"]
     assert bool(r["achieved_late"]) and r["days_late"] == (pd.Timestamp("2018-02-28") - pd.Timestamp("2016-09-30")).days
     stockton = hist.loc[("home care", "R3")]
     assert stockton["achieved_late"] is None or pd.isna(stockton["achieved_late"])

@@ -21,7 +21,7 @@ import pandas as pd
 
 from pipeline.analysis.stats import COUNTS, council_year, stats, year_bounds
 from pipeline.datasets.history import history
-from pipeline.vocab import ACHIEVED, Outcome
+from pipeline.vocab import ACHIEVED, UNCATEGORISED, Outcome
 
 # Outcome colours: one palette for every chart so a category reads the same everywhere.
 OUTCOME_COLOURS = {Outcome.ACHIEVED: "#1b7837", Outcome.ACHIEVED_LATE: "#5aae61", Outcome.IN_PROGRESS: "#f4a582",
@@ -31,7 +31,7 @@ OUTCOME_COLOURS = {Outcome.ACHIEVED: "#1b7837", Outcome.ACHIEVED_LATE: "#5aae61"
 # How the report names each count and outcome.
 LABELS = {"recommendations": "Recommendations assessed", "achieved": "Achieved (on time or late)",
           Outcome.ACHIEVED: "Achieved", Outcome.ACHIEVED_LATE: "Achieved late", Outcome.NOT_ACHIEVED: "Not achieved",
-          Outcome.IN_PROGRESS: "In progress", Outcome.WITHDRAWN: "Withdrawn", "uncategorised": "Uncategorised",
+          Outcome.IN_PROGRESS: "In progress", Outcome.WITHDRAWN: "Withdrawn", UNCATEGORISED: "Uncategorised",
           "share_late_of_achieved": "Share achieved late", "median_rounds_to_achievement": "Median rounds to achievement",
           "reviews": "Reviews"}
 
@@ -153,7 +153,7 @@ def draw_charts(report: AnnualReport) -> dict[str, str]:
             fig, ax = plt.subplots(figsize=(7, 3.2))
             x = range(len(t))
             for col in ("achieved", *OUTCOME_COLOURS):
-                name = str(col or "uncategorised")
+                name = str(col or UNCATEGORISED)
                 colour = OUTCOME_COLOURS[Outcome.ACHIEVED if col == "achieved" else col]  # type: ignore[index]
                 ax.plot(x, t[name], marker="o", color=colour, label=LABELS[name])
             ax.set_xticks(list(x), list(t["year"]))
@@ -184,7 +184,7 @@ def draw_charts(report: AnnualReport) -> dict[str, str]:
 
 HEADLINE = tuple((key, LABELS[key]) for key in (
     "recommendations", "achieved", Outcome.ACHIEVED_LATE, "share_late_of_achieved", Outcome.NOT_ACHIEVED,
-    Outcome.IN_PROGRESS, Outcome.WITHDRAWN, "uncategorised", "median_rounds_to_achievement", "reviews"))
+    Outcome.IN_PROGRESS, Outcome.WITHDRAWN, UNCATEGORISED, "median_rounds_to_achievement", "reviews"))
 
 
 def _fmt(value: object, key: str = "") -> str:

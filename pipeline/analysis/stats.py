@@ -12,7 +12,7 @@ import re
 
 import pandas as pd
 
-from pipeline.vocab import ACHIEVED, COUNTED, Outcome
+from pipeline.vocab import ACHIEVED, COUNTED, UNCATEGORISED, Outcome
 
 GROUPS = {"year": "year", "municipal-year": "municipal_year", "financial-year": "financial_year",
           "committee": "committee", "portfolio": "portfolio", "council": "council", "review": "review_title"}
@@ -52,7 +52,7 @@ def year_bounds(label: str, kind: str = "municipal") -> tuple[dt.date, dt.date]:
 
 # The columns of `stats`, after the grouping column: counts, then two ratios.
 COUNTS = ("recommendations", "achieved", Outcome.ACHIEVED_LATE, Outcome.NOT_ACHIEVED, Outcome.IN_PROGRESS,
-          Outcome.WITHDRAWN, "uncategorised")
+          Outcome.WITHDRAWN, UNCATEGORISED)
 STATS_COLUMNS = (*COUNTS, "share_late_of_achieved", "median_rounds_to_achievement")
 
 
@@ -67,7 +67,7 @@ def _counts(g: pd.DataFrame, by: str, group: object) -> dict:
         by: group, "recommendations": len(g), "achieved": len(ach),
         **{str(o): int((outcome == o).sum()) for o in COUNTS[2:6]},
         # No category read: counted, never dropped.
-        "uncategorised": int((~outcome.isin(COUNTED)).sum()),
+        UNCATEGORISED: int((~outcome.isin(COUNTED)).sum()),
         "share_late_of_achieved": round(late / len(with_late), 3) if len(with_late) else None,
         "median_rounds_to_achievement": float(rounds.median()) if len(rounds) else None,
     }

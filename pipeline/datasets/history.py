@@ -18,7 +18,7 @@ import pandas as pd
 from pipeline.datasets.schema import HistoryRow, columns
 from pipeline.datasets.views import connect, has_parts
 from pipeline.text import fold
-from pipeline.vocab import ACHIEVED
+from pipeline.vocab import ACHIEVED, UNCATEGORISED
 
 
 def normalise_title(text: object) -> str:
@@ -84,7 +84,8 @@ def history_rows(data: str | Path, as_of: dt.date | None = None) -> list[History
     for (council, key, number), g in recs.groupby(["council", "review_key", "rec_number"], dropna=False, sort=True):
         last = g.iloc[-1]
         outcome = last["category_outcome"] if isinstance(last["category_outcome"], str) else None
-        cats = [int(c) for c in g["category_code"] if pd.notna(c)]
+        cats = [int(c) if pd.notna(c) else None for c in g["category_code"]]  # aligned with the rounds
+        outcomes = [o if isinstance(o, str) else UNCATEGORISED for o in g["category_outcome"]]
         achieved_round = next((i + 1 for i, o in enumerate(g["category_outcome"]) if o in ACHIEVED), None)
         completed = last["completed_date"] if pd.notna(last["completed_date"]) else None
         target = last["target_date"] if pd.notna(last["target_date"]) else None
@@ -92,7 +93,8 @@ def history_rows(data: str | Path, as_of: dt.date | None = None) -> list[History
             "council": council, "review_title": last["review_title"], "review_key": key,
             "rec_number": _int(number), "rec_id": last["rec_id"],
             "first_report_date": g["report_date"].iloc[0], "last_report_date": last["report_date"],
-            "n_rounds": len(g), "categories": cats,
+            "n_rounds": len(g), "report_dates": [_native(d) for d in g["report_date"]], "categories": cats,
+            "outcomes": outcomes,
             "latest_category": int(last["category_code"]) if pd.notna(last["category_code"]) else None,
             "latest_label": last["category_label"], "latest_outcome": outcome,
             "category_scheme": last["category_scheme"], "committee": last["committee"],

@@ -130,7 +130,11 @@ class HistoryRow:
     first_report_date: dt.date | None = col(pa.date32(), "first tracking round")
     last_report_date: dt.date | None = col(pa.date32(), "latest tracking round")
     n_rounds: int = col(pa.int16(), "tracking rounds that report it")
-    categories: list[int] = col(pa.list_(pa.int8()), "category code of each round, in round order")
+    report_dates: list[dt.date] = col(pa.list_(pa.date32()), "date of each round's report, in round order")
+    categories: list[int | None] = col(pa.list_(pa.int8()), "category code of each round (scheme codes: compare "
+                                                            "`outcomes` across schemes); null where none was read")
+    outcomes: list[str] = col(pa.list_(pa.string()), "outcome of each round: achieved/achieved_late/not_achieved/"
+                                                     "in_progress/withdrawn, or uncategorised")
     latest_category: int | None = col(pa.int8(), "category code in the latest round")
     latest_label: str | None = col(pa.string(), "category label in the latest round")
     latest_outcome: str | None = col(pa.string(), f"outcome in the latest round: {_OUTCOMES}")
