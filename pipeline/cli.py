@@ -239,24 +239,34 @@ def _emit(df: pd.DataFrame, fmt: str) -> None:
 
 
 @cli.command(context_settings=CONTEXT)
-@click.option("--by", "by", type=click.Choice(list(GROUPS)), default="year", show_default=True,
+@click.option("--by", "by", type=click.Choice(list(GROUPS)), default="municipal-year", show_default=True,
               help="Group by (the years are those of each recommendation's latest assessment: calendar, "
                    "municipal May-April, financial April-March).")
+@click.option("--flags", "flags", is_flag=True,
+              help="Count the challenge flags of each recommendation's latest assessment instead (rules/flags.yaml).")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @data_option
-def stats(by: str, fmt: str, data: str) -> None:
+def stats(by: str, flags: bool, fmt: str, data: str) -> None:
     """Completion statistics: each recommendation counted once, at its latest assessment.
 
     Example:
 
         scrutiny stats --by committee --format markdown
+
+        scrutiny stats --flags --by council
     """
+    from pipeline.analysis.stats import flag_counts
     from pipeline.analysis.stats import stats as compute
     from pipeline.datasets.history import history
 
     if not Path(data, "recommendations").is_dir():
         raise click.UsageError(f"no datasets under {data}: run `scrutiny ingest` first")
-    _emit(compute(history(data), by), fmt)
+    hist = history(data)
+    if flags:
+        names = sorted({f for fs in hist.get("flags", []) for f in fs}) if not hist.empty else []
+        _emit(flag_counts(hist, by, names), fmt)
+    else:
+        _emit(compute(hist, by), fmt)
 
 
 @cli.command(context_settings=CONTEXT)

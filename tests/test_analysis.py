@@ -145,3 +145,12 @@ def test_missing_values_never_crash_and_count_as_uncategorised(tmp_path, rules):
     assert r.exit_code == 0, r.output
     html = (tmp_path / "r.html").read_text()
     assert 'data-key="uncategorised"><span class="value">1</span>' in html and "Uncategorised" in html
+
+
+def test_stats_flags_counts_latest_assessments(public_out):
+    r = CliRunner().invoke(cli, ["stats", "--flags", "--by", "council", "--data", str(public_out), "--format", "csv"])
+    assert r.exit_code == 0, r.output
+    rows = {line.split(",")[0]: line.split(",")[1:] for line in r.output.splitlines()}
+    head = rows["council"]
+    assert head[:2] == ["recommendations", "flagged"] and "late_but_claimed_on_time" in head
+    assert rows["All"][:2] == ["24", "6"]

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from conftest import gold_latest
 from pipeline.analysis.report import build_report, html_table, render_html
 from pipeline.cli import cli
+from pipeline.datasets.history import history
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
 # The flags Debian's chromium needs as root on a machine without a network or display.
@@ -115,7 +116,7 @@ def test_report_opens_in_headless_chromium(public_out, tmp_path):
     dom = _Dom()
     dom.feed(_chromium("--dump-dom", out.as_uri(), tmp_path=tmp_path).stdout)
     assert {k: int(dom.headline[k]) for k in expected} == expected
-    assert dom.svgs == 2 and dom.tables == ["trend", "by-committee", "by-portfolio", "open"]
+    assert dom.svgs == 2 and dom.tables == ["trend", "by-committee", "by-portfolio", "challenge", "open"]
 
     # Printing proves the browser laid the page out: the charts' own text is on the pages.
     pdf = tmp_path / "report.pdf"
@@ -147,3 +148,13 @@ def test_empty_period_and_empty_archive(public_out, rules, tmp_path):
     assert res.exit_code == 0 and "0 recommendation(s)" in res.output
     res = CliRunner().invoke(cli, ["stats", "--data", str(tmp_path / "foreign"), "--format", "csv"])
     assert res.exit_code == 0 and res.output.splitlines()[1] == "All,0,0,0,0,0,0,0,,"
+
+
+def test_self_assessments_to_challenge(public_out):
+    """The report lists each recommendation whose latest assessment carries challenge flags
+    (issue #13), with the flags in words."""
+    r = build_report(public_out)
+    flagged = history(public_out)
+    flagged = flagged[flagged["flags"].map(len) > 0]
+    assert len(r.challenge) == len(flagged) == 6
+    assert set(r.challenge["Challenge"]) >= {"late but claimed on time", "overdue in progress"}

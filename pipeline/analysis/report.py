@@ -49,6 +49,7 @@ class AnnualReport:
     trend: pd.DataFrame
     categories: pd.DataFrame
     open_recs: pd.DataFrame
+    challenge: pd.DataFrame  # latest assessments carrying challenge flags
     charts: dict[str, str] = field(default_factory=dict)
 
 
@@ -102,6 +103,18 @@ def _categories(h: pd.DataFrame) -> pd.DataFrame:
     return t[sorted(t.columns, key=lambda c: (code(c), str(c)))]
 
 
+def _challenge(h: pd.DataFrame) -> pd.DataFrame:
+    """The recommendations whose latest assessment carries challenge flags, one row each."""
+    if h.empty or "flags" not in h:
+        return pd.DataFrame()
+    c = h[h["flags"].map(lambda f: f is not None and len(f) > 0)].copy()
+    c["flags"] = c["flags"].map(lambda f: ", ".join(str(x).replace("_", " ") for x in f))
+    cols = {"council": "Council", "review_title": "Review", "rec_id": "Rec", "flags": "Challenge",
+            "latest_label": "Latest category", "last_report_date": "Assessed", "target_date": "Target",
+            "completed_date": "Completed", "anticipated_date": "Anticipated"}
+    return c.sort_values(["council", "review_title", "rec_number"])[list(cols)].rename(columns=cols).reset_index(drop=True)
+
+
 def _open(h: pd.DataFrame) -> pd.DataFrame:
     if h.empty:
         return pd.DataFrame()
@@ -125,7 +138,7 @@ def build_report(data: str | Path, year: str | None = None, kind: str = "municip
         headline=_headline(h),
         by_committee=stats(h, "committee") if len(h) else empty,
         by_portfolio=stats(h, "portfolio") if len(h) else empty,
-        trend=_trend(data, kind, year), categories=_categories(h), open_recs=_open(h),
+        trend=_trend(data, kind, year), categories=_categories(h), open_recs=_open(h), challenge=_challenge(h),
     )
     report.charts.update(draw_charts(report))
     return report

@@ -73,6 +73,37 @@ def _counts(g: pd.DataFrame, by: str, group: object) -> dict:
     }
 
 
+def flag_counts(hist: pd.DataFrame, by: str, names: list[str]) -> pd.DataFrame:
+    """Per group (and "All"): recommendations whose latest assessment carries each challenge
+    flag of `names`, and how many carry any."""
+    if by not in GROUPS:
+        raise ValueError(f"unknown grouping {by!r}; choose from {', '.join(GROUPS)}")
+    cols = [by, "recommendations", "flagged", *names]
+    if hist.empty:
+        return pd.DataFrame([{by: "All", **dict.fromkeys(cols[1:], 0)}], columns=cols)
+    h = _grouped(hist)
+    flags = h["flags"].map(lambda f: set(f) if f is not None else set())
+
+    def row(group: object, mask: pd.Series) -> dict:
+        f = flags[mask]
+        return {by: group, "recommendations": int(mask.sum()), "flagged": int(f.map(bool).sum()),
+                **{n: int(f.map(lambda s, n=n: n in s).sum()) for n in names}}
+
+    key = h[GROUPS[by]].fillna("(unknown)")
+    out = [row(group, key == group) for group in sorted(key.unique())]
+    out.append(row("All", key == key))
+    return pd.DataFrame(out, columns=cols)
+
+
+def _grouped(hist: pd.DataFrame) -> pd.DataFrame:
+    """The history with its grouping columns: calendar, municipal and financial year of the latest assessment."""
+    h = hist.copy()
+    h["year"] = pd.to_datetime(h["last_report_date"]).dt.year.astype("Int64").astype(str)
+    h["municipal_year"] = h["last_report_date"].map(municipal_year)
+    h["financial_year"] = h["last_report_date"].map(financial_year)
+    return h
+
+
 def stats(hist: pd.DataFrame, by: str = "year") -> pd.DataFrame:
     """Completion statistics per group, each recommendation counted once at its
     latest assessment (the last tracking round that reported it)."""
@@ -82,10 +113,7 @@ def stats(hist: pd.DataFrame, by: str = "year") -> pd.DataFrame:
     if hist.empty:  # nothing tracked (yet, or in this period): one "All" row of zeros
         zero = {by: "All", **dict.fromkeys(cols[:len(COUNTS)], 0), **dict.fromkeys(cols[len(COUNTS):])}
         return pd.DataFrame([zero], columns=[by, *cols])
-    h = hist.copy()
-    h["year"] = pd.to_datetime(h["last_report_date"]).dt.year.astype("Int64").astype(str)
-    h["municipal_year"] = h["last_report_date"].map(municipal_year)
-    h["financial_year"] = h["last_report_date"].map(financial_year)
+    h = _grouped(hist)
     key = GROUPS[by]
     out = [_counts(g, by, group) for group, g in h.groupby(h[key].fillna("(unknown)"), sort=True)]
     out.append(_counts(h, by, "All"))
