@@ -18,17 +18,20 @@ from tqdm import tqdm
 if TYPE_CHECKING:
     import pandas as pd
 
-from pipeline.analysis.stats import GROUPS
-from pipeline.ingest import DEFAULT_MAX_MEMORY, IngestSummary
-from pipeline.models import Extraction
-from pipeline.rules import Rules, RulesError, load_rules
-from pipeline.vocab import OcrMode
+    from pipeline.ingest import IngestSummary
+    from pipeline.models import Extraction
+    from pipeline.rules import Rules
+
+from pipeline.limits import DEFAULT_MAX_MEMORY
+from pipeline.vocab import GROUPS, OcrMode
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 def _rules(rules_dir: str | None, scheme: str | None = None) -> Rules:
     """The rules of `rules_dir` (usage error when invalid), checking that `--scheme` names one."""
+    from pipeline.rules import RulesError, load_rules
+
     try:
         rules = load_rules(rules_dir)
     except RulesError as exc:

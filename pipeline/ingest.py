@@ -35,8 +35,6 @@ from pipeline.vocab import READ_OK, RETRY, OcrMode, Status
 
 # Files a worker process parses before it is replaced by a fresh one (flat memory).
 MAX_TASKS = 200
-# Memory one worker may take beyond what it holds when it starts (MB); 0 = no cap.
-DEFAULT_MAX_MEMORY = 2048
 
 
 def find_pdfs(paths: Iterable[str | Path]) -> list[Path]:

@@ -90,3 +90,9 @@ class CoverName(StrEnum):
     LEAD_OFFICER = "lead_officer"
     DATE_LAST_TRACKED = "date_last_tracked"
     CONTACT_EMAIL = "contact_email"  # read to recognise the council by its domain; not stored
+
+
+# How `stats` groups recommendations: option value -> history column (the years are
+# those of each recommendation's latest assessment).
+GROUPS = {"year": "year", "municipal-year": "municipal_year", "financial-year": "financial_year",
+          "committee": "committee", "portfolio": "portfolio", "council": "council", "review": "review_title"}

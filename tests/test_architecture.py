@@ -10,7 +10,7 @@ import pipeline
 ROOT = Path(pipeline.__file__).parent
 # Stages in data-flow order; a module may import from its own stage or an earlier one.
 STAGES = [
-    {"pipeline", "pipeline.vocab", "pipeline.text", "pipeline.settings"},
+    {"pipeline", "pipeline.vocab", "pipeline.text", "pipeline.settings", "pipeline.limits"},
     {"pipeline.models", "pipeline.rules"},
     {"pipeline.read"},
     {"pipeline.find"},

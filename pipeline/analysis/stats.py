@@ -12,10 +12,8 @@ import re
 
 import pandas as pd
 
-from pipeline.vocab import ACHIEVED, COUNTED, UNCATEGORISED, Outcome
+from pipeline.vocab import ACHIEVED, COUNTED, GROUPS, UNCATEGORISED, Outcome
 
-GROUPS = {"year": "year", "municipal-year": "municipal_year", "financial-year": "financial_year",
-          "committee": "committee", "portfolio": "portfolio", "council": "council", "review": "review_title"}
 # First month of each kind of council year: municipal May-April, financial April-March.
 YEAR_START = {"municipal": 5, "financial": 4}
 
