@@ -154,3 +154,18 @@ def test_stats_flags_counts_latest_assessments(public_out):
     head = rows["council"]
     assert head[:2] == ["recommendations", "flagged"] and "late_but_claimed_on_time" in head
     assert rows["All"][:2] == ["24", "6"]
+
+
+def test_canonical_counts_each_report_once(public_out):
+    """A plain SELECT over recommendations counted a report once per PDF holding it
+    (issue #13): `where canonical` counts it once, as the history does."""
+    from conftest import PDFS, gold_for
+
+    golds = {p.name.split("--")[0]: gold_for(p) for p in PDFS}
+    r = CliRunner().invoke(cli, ["query", "select count(*) filter (where canonical) as reports, "
+                                 "count(distinct review_key) as reviews from reports", "--data", str(public_out),
+                                 "--format", "csv"])
+    assert r.exit_code == 0 and r.output.splitlines()[1] == f"{len(golds)},4"
+    r = CliRunner().invoke(cli, ["query", "select count(*) from recommendations where canonical", "--data",
+                                 str(public_out), "--format", "csv"])
+    assert r.output.splitlines()[1] == str(sum(len(g["recommendations"]) for g in golds.values())) == "46"

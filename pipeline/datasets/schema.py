@@ -40,6 +40,8 @@ _SOURCE = "canonical path of the PDF (absolute, symlinks resolved)"
 _PROVENANCE = ("per column: the rule id behind it, the page and box (x0, top, x1, bottom in points) it came from, "
                "and for OCR'd text the mean word confidence (0-100; null for a text layer)")
 _PARSER = "version of the parser that wrote the row"
+_REVIEW_KEY = ("the review's identity across rounds: its title with case, punctuation and &/and folded. The views "
+               "add `canonical`: false on every copy of a report but one (same council, review_key, report_date)")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,6 +75,7 @@ class RecommendationRow:
     layout: str = col(pa.string(), "table layout: `row+evidence`, `tracker`, `keyvalue`")
     council: str | None = col(pa.string(), "council of the report")
     review_title: str | None = col(pa.string(), "title of the scrutiny review (the report's title)")
+    review_key: str = col(pa.string(), _REVIEW_KEY)
     report_date: dt.date | None = col(pa.date32(), "date of the tracking report")
     provenance: list[dict] = col(PROVENANCE, _PROVENANCE)
     warnings: list[str] = col(pa.list_(pa.string()), "self-check findings, each `code: detail` (README, Self-check)")
@@ -89,6 +92,7 @@ class ReportRow:
     committee: str | None = col(pa.string(), "committee the report went to")
     report_date: dt.date | None = col(pa.date32(), "date of the meeting or report")
     title: str | None = col(pa.string(), "title of the scrutiny review")
+    review_key: str = col(pa.string(), _REVIEW_KEY)
     report_of: str | None = col(pa.string(), "who reports (e.g. the Cabinet Member)")
     date_approved: dt.date | None = col(pa.date32(), "date the review's recommendations were approved")
     review_lead_member: str | None = col(pa.string(), "lead member of the review")

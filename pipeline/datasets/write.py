@@ -44,6 +44,7 @@ from pipeline.datasets.schema import (
     to_table,
 )
 from pipeline.models import Extraction, Provenance
+from pipeline.text import fold
 from pipeline.vocab import RETRY, Status
 
 # The datasets written one part per PDF (history is rebuilt whole by `write_history`).
@@ -106,11 +107,12 @@ def rows(x: Extraction) -> dict[str, list]:
     rep = x.report
     if rep is None:
         return out
+    key = fold(rep.title)
     out["reports"].append(_row(ReportRow, rep, x, report_id=x.sha256, n_recommendations=len(x.recommendations),
-                               provenance=_prov_rows(rep.provenance)))
+                               review_key=key, provenance=_prov_rows(rep.provenance)))
     for r in x.recommendations:
         out["recommendations"].append(_row(
-            RecommendationRow, r, rep, x, report_id=x.sha256, review_title=rep.title,
+            RecommendationRow, r, rep, x, report_id=x.sha256, review_title=rep.title, review_key=key,
             sub_items=[{"label": s.label, "text": s.text} for s in r.sub_items],
             responsible_partners=list(r.responsible_partners), target_dates=list(r.target_dates),
             provenance=_prov_rows(r.provenance), warnings=list(r.warnings)))
