@@ -226,19 +226,68 @@ data_option = click.option("--data", default="data/processed", show_default=True
                            type=click.Path(file_okay=False), help="Directory of the Parquet datasets.")
 
 
+def _plain(v: object) -> object:
+    """A cell as plain Python: lists and structs as lists and dicts, dates as dates, and
+    every kind of null (None, NaN, NaT, pd.NA) as None."""
+    import datetime as dt
+
+    import pandas as pd
+
+    if hasattr(v, "tolist") and not isinstance(v, (str, bytes)):
+        v = v.tolist()  # numpy arrays and scalars
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    if v is None or (isinstance(v, float) and v != v) or v is pd.NaT or v is pd.NA:
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.date() if v == v.normalize() else v.to_pydatetime()
+    if isinstance(v, dt.datetime) and v.time() == dt.time() and v.tzinfo is None:
+        return v.date()
+    return v
+
+
+def _text(v: object) -> str:
+    """A plain cell as text: null empty (one rendering in every format), dates ISO, lists
+    and structs as JSON."""
+    import datetime as dt
+
+    if v is None:
+        return ""
+    if isinstance(v, (list, dict)):
+        return json.dumps(v, default=str, ensure_ascii=False)
+    if isinstance(v, (dt.date, dt.datetime)):
+        return v.isoformat()
+    return str(v)
+
+
 def _emit(df: pd.DataFrame, fmt: str) -> None:
+    """Print a frame as table, csv, json or markdown (data on stdout)."""
+    rows = [[_plain(v) for v in row] for row in df.itertuples(index=False)]
+    cols = [str(c) for c in df.columns]
+    if fmt == "json":
+        click.echo(json.dumps([dict(zip(cols, r)) for r in rows], default=str, indent=1, ensure_ascii=False))
+        return
+    text = [[_text(v) for v in r] for r in rows]
     if fmt == "csv":
-        click.echo(df.to_csv(index=False), nl=False)
-    elif fmt == "json":
-        click.echo(df.to_json(orient="records", date_format="iso", indent=1))
+        import csv
+        import io
+
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(cols)
+        writer.writerows(text)
+        click.echo(buf.getvalue(), nl=False)
     elif fmt == "markdown":
-        cols = list(df.columns)
-        click.echo("| " + " | ".join(map(str, cols)) + " |")
+        click.echo("| " + " | ".join(cols) + " |")
         click.echo("|" + "---|" * len(cols))
-        for row in df.itertuples(index=False):
-            click.echo("| " + " | ".join("" if v is None or v != v else str(v) for v in row) + " |")
+        for r in text:
+            click.echo("| " + " | ".join(v.replace("|", "\\|") for v in r) + " |")
     else:
-        click.echo(df.to_string(index=False, na_rep="-"))
+        import pandas as pd
+
+        click.echo(pd.DataFrame(text, columns=cols).to_string(index=False))
 
 
 @cli.command(context_settings=CONTEXT)
@@ -311,17 +360,24 @@ def report(year: str | None, year_kind: str, out: str, data: str) -> None:
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("sql")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True,
+              help="Null is empty in table, csv and markdown; lists and structs are JSON in csv.")
 @data_option
 def query(sql: str, fmt: str, data: str) -> None:
     """Run a read-only SQL query (DuckDB) over the views reports, recommendations, files,
-    history. Only SELECT statements run, and no file outside --data can be read.
+    history, flags. Only SELECT statements run, and no file outside --data can be read.
+    SQL `-` reads the query from stdin.
 
     Example:
 
-        scrutiny query "select category_label, count(*) from recommendations group by 1"
+        scrutiny query "select category_label, count(*) from recommendations where canonical group by 1"
+
+        scrutiny query - --format markdown < question.sql
     """
     from pipeline.analysis.query import QueryError, read_only_query
+
+    if sql == "-":
+        sql = sys.stdin.read()
 
     if not Path(data).is_dir():
         raise click.UsageError(f"no datasets under {data}: run `scrutiny ingest` first")

@@ -65,3 +65,20 @@ def test_inspect_shows_what_ingest_finds_in_an_agenda_pack(tmp_path, rules):
     assert ingested.report is not None and ingested.report.title == truth.title
     assert "cover title" in r.output and truth.title[:40] in r.output
     assert "cover committee" in r.output and f"{len(ingested.recommendations)} block(s)" in r.output
+
+
+def test_query_from_stdin_and_one_rendering_of_values(public_out):
+    """Issue #13: `query -` reads SQL from stdin; markdown; dates as dates in JSON; lists
+    and structs as JSON in CSV; null empty in every text format."""
+    sql = ("select rec_id, completed_date, target_dates, sub_items[1] as first_item from recommendations "
+           "where canonical and rec_id = 'R01' and report_date = date '2016-11-16'")
+    r = CliRunner().invoke(cli, ["query", "-", "--data", str(public_out), "--format", "json"], input=sql)
+    assert r.exit_code == 0, r.output
+    (row,) = json.loads(r.output)
+    assert row["completed_date"] == "2016-06-30" and row["target_dates"] == ["2016-08-31"]
+    assert row["first_item"]["label"] == "a"
+    r = CliRunner().invoke(cli, ["query", sql, "--data", str(public_out), "--format", "csv"])
+    assert r.output.splitlines()[1].startswith('R01,2016-06-30,"[""2016-08-31""]","{""label"": ""a""')
+    r = CliRunner().invoke(cli, ["query", "select null as nothing, 1 as one", "--data", str(public_out),
+                                 "--format", "markdown"])
+    assert r.output.splitlines() == ["| nothing | one |", "|---|---|", "|  | 1 |"]
