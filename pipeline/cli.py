@@ -327,8 +327,10 @@ def stats(by: str, flags: bool, fmt: str, data: str) -> None:
 @click.option("--year-kind", type=click.Choice(["municipal", "financial"]), default="municipal", show_default=True,
               help="Municipal years run May-April, financial years April-March.")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="HTML file to write.")
+@click.option("--council", default=None, metavar="NAME",
+              help="Report on one council only (its schemes' categories alone in the legend).")
 @data_option
-def report(year: str | None, year_kind: str, out: str, data: str) -> None:
+def report(year: str | None, year_kind: str, council: str | None, out: str, data: str) -> None:
     """Write the annual completion report as one self-contained HTML file.
 
     Headline figures, tables by committee and portfolio, a trend chart across years, a
@@ -336,9 +338,9 @@ def report(year: str | None, year_kind: str, out: str, data: str) -> None:
 
     Example:
 
-        scrutiny report --year 2016/17 --out report.html
+        scrutiny report --year 2016/17 --council "Birmingham City Council" --out report.html
     """
-    from pipeline.analysis.report import build_report, render_html
+    from pipeline.analysis.report import build_report, render_html, report_years
     from pipeline.analysis.stats import year_bounds
     from pipeline.datasets.write import write_bytes
 
@@ -350,7 +352,20 @@ def report(year: str | None, year_kind: str, out: str, data: str) -> None:
     if not Path(data, "recommendations").is_dir():
         raise click.UsageError(f"no datasets under {data}: run `scrutiny ingest` first")
     _output_file(out, "--out")
-    r = build_report(data, year, year_kind)
+    years = report_years(data, year_kind, council)
+    if council is not None and not years:
+        known = read_only_query_councils(data)
+        raise click.BadParameter(f"no recommendation of {council!r} under {data} (councils: {', '.join(known) or 'none'})",
+                                 param_hint="--council")
+    if year is not None:
+        from pipeline.analysis.stats import council_year
+
+        canonical = council_year(year_bounds(year, year_kind)[0], year_kind)
+        if canonical not in years:
+            raise click.BadParameter(f"no recommendation was assessed in {year_kind} year {canonical}"
+                                     f"{' for ' + council if council else ''}; the data covers {', '.join(years) or 'no year'}",
+                                     param_hint="--year")
+    r = build_report(data, year, year_kind, council)
     write_bytes(out, render_html(r).encode("utf-8"))
     h = r.headline
     period = f"{r.kind} year {r.period}" if year else r.period
@@ -479,6 +494,14 @@ def inspect(pdf: str, page: int | None, png: str | None, scheme: str | None, ocr
         number = page or first_page or 1
         write_bytes(png, render_page(pdf, number, page_boxes(res, number)))
         click.echo(f"wrote {png} (page {number})", err=True)
+
+
+def read_only_query_councils(data: str) -> list[str]:
+    """The councils of the reports under `data`."""
+    from pipeline.analysis.query import read_only_query
+
+    df = read_only_query(data, "select distinct council from reports where council is not null order by 1")
+    return [str(c) for c in df["council"]]
 
 
 def main() -> None:

@@ -143,6 +143,10 @@ def test_empty_period_and_empty_archive(public_out, rules, tmp_path):
     r = build_report(public_out, "2030/31")
     assert r.headline["recommendations"] == 0 and r.open_recs.empty and "categories" not in r.charts
     assert "No recommendation was assessed in 2030/31" in render_html(r)
+    # Asked of the CLI, a year with no data is an error naming the years there are (issue #13).
+    res = CliRunner().invoke(cli, ["report", "--year", "2030/31", "--data", str(public_out), "--out", str(tmp_path / "y.html")])
+    assert res.exit_code == 2 and "no recommendation was assessed in municipal year 2030/31" in res.output
+    assert "the data covers 2015/16, 2016/17, 2017/18" in res.output and not (tmp_path / "y.html").exists()
     ingest(FOREIGN[:2], tmp_path / "foreign", rules)
     res = CliRunner().invoke(cli, ["report", "--data", str(tmp_path / "foreign"), "--out", str(tmp_path / "r.html")])
     assert res.exit_code == 0 and "0 recommendation(s)" in res.output
@@ -158,3 +162,19 @@ def test_self_assessments_to_challenge(public_out):
     flagged = flagged[flagged["flags"].map(len) > 0]
     assert len(r.challenge) == len(flagged) == 6
     assert set(r.challenge["Challenge"]) >= {"late but claimed on time", "overdue in progress"}
+
+
+def test_one_councils_report(public_out, tmp_path):
+    """--council reports one council: its recommendations only, named in the title;
+    an unknown council is an error listing the known ones (issue #13)."""
+    res = CliRunner().invoke(cli, ["report", "--council", "stockton-on-tees borough council", "--data", str(public_out),
+                                   "--out", str(tmp_path / "s.html")])
+    assert res.exit_code == 0, res.output
+    html = (tmp_path / "s.html").read_text()
+    assert "<h1>Scrutiny recommendation tracking: Stockton-on-Tees Borough Council</h1>" in html
+    r = build_report(public_out, council="Stockton-on-Tees Borough Council")
+    assert r.headline["recommendations"] == 7 and r.headline["councils"] == 1
+    assert "2 – On Track" not in html or "Achieved (Late)" not in html  # one scheme's legend only
+    res = CliRunner().invoke(cli, ["report", "--council", "Nowhere", "--data", str(public_out),
+                                   "--out", str(tmp_path / "n.html")])
+    assert res.exit_code == 2 and "councils: Birmingham City Council, Stockton-on-Tees Borough Council" in res.output

@@ -50,15 +50,23 @@ class AnnualReport:
     categories: pd.DataFrame
     open_recs: pd.DataFrame
     challenge: pd.DataFrame  # latest assessments carrying challenge flags
+    council: str | None = None  # the one council reported on (None: every council)
     charts: dict[str, str] = field(default_factory=dict)
 
 
-def _period(data: str | Path, label: str | None, kind: str) -> pd.DataFrame:
+def _of(hist: pd.DataFrame, council: str | None) -> pd.DataFrame:
+    """The history of one council (all when None; names compared case-insensitively)."""
+    if council is None or hist.empty:
+        return hist
+    return hist[hist["council"].fillna("").str.casefold() == council.casefold()].reset_index(drop=True)
+
+
+def _period(data: str | Path, label: str | None, kind: str, council: str | None = None) -> pd.DataFrame:
     """History rows counted in one council year (or all of them when `label` is None)."""
     if label is None:
-        return history(data)
+        return _of(history(data), council)
     first, last = year_bounds(label, kind)
-    hist = history(data, as_of=last)
+    hist = _of(history(data, as_of=last), council)
     if hist.empty:
         return hist
     return hist[pd.to_datetime(hist["last_report_date"]).dt.date >= first].reset_index(drop=True)
@@ -75,9 +83,9 @@ def _headline(h: pd.DataFrame) -> dict[str, object]:
     }
 
 
-def _trend(data: str | Path, kind: str, until: str | None) -> pd.DataFrame:
+def _trend(data: str | Path, kind: str, until: str | None, council: str | None = None) -> pd.DataFrame:
     """One row per council year: that year's report headline (same period rule)."""
-    everything = history(data)
+    everything = _of(history(data), council)
     if everything.empty:
         return pd.DataFrame()
     years = sorted({y for y in everything["last_report_date"].map(lambda d: council_year(d, kind)) if y}
@@ -86,7 +94,7 @@ def _trend(data: str | Path, kind: str, until: str | None) -> pd.DataFrame:
     for y in years:
         if until is not None and y > until:
             break
-        h = _period(data, y, kind)
+        h = _period(data, y, kind, council)
         if len(h):
             rows.append({"year": y, **_headline(h)})
     return pd.DataFrame(rows)
@@ -126,9 +134,20 @@ def _open(h: pd.DataFrame) -> pd.DataFrame:
     return o[list(cols)].rename(columns=cols).reset_index(drop=True)
 
 
-def build_report(data: str | Path, year: str | None = None, kind: str = "municipal") -> AnnualReport:
-    """The report for council `year` (like `2016/17`; None = all years) over the datasets in `data`."""
-    h = _period(data, year, kind)
+def report_years(data: str | Path, kind: str = "municipal", council: str | None = None) -> list[str]:
+    """The council years in which a recommendation (of `council`) was assessed."""
+    h = _of(history(data), council)
+    return sorted({y for y in h["last_report_date"].map(lambda d: council_year(d, kind)) if y}
+                  | {y for y in h["first_report_date"].map(lambda d: council_year(d, kind)) if y}) if len(h) else []
+
+
+def build_report(data: str | Path, year: str | None = None, kind: str = "municipal",
+                 council: str | None = None) -> AnnualReport:
+    """The report for council `year` (like `2016/17`; None = all years) over the datasets in
+    `data`, of one `council` (None = every council)."""
+    h = _period(data, year, kind, council)
+    if council is not None and len(h):
+        council = str(h["council"].iloc[0])  # the council's name as its reports print it
     if year is not None:
         first, _ = year_bounds(year, kind)
         year = council_year(first, kind)  # canonical spelling, e.g. 2016-2017 -> 2016/17
@@ -138,7 +157,8 @@ def build_report(data: str | Path, year: str | None = None, kind: str = "municip
         headline=_headline(h),
         by_committee=stats(h, "committee") if len(h) else empty,
         by_portfolio=stats(h, "portfolio") if len(h) else empty,
-        trend=_trend(data, kind, year), categories=_categories(h), open_recs=_open(h), challenge=_challenge(h),
+        trend=_trend(data, kind, year, council), categories=_categories(h), open_recs=_open(h),
+        challenge=_challenge(h), council=council,
     )
     report.charts.update(draw_charts(report))
     return report
@@ -207,7 +227,7 @@ def _fmt(value: object, key: str = "") -> str:
     if key.startswith("share"):
         return f"{float(value):.0%}"  # type: ignore[arg-type]
     if isinstance(value, (dt.date, pd.Timestamp)):
-        return value.strftime("%Y-%m-%d")
+        return f"{value.day} {value:%b %Y}"  # UK style: 25 Jan 2017
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
