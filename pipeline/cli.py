@@ -327,10 +327,12 @@ def stats(by: str, flags: bool, fmt: str, data: str) -> None:
 @click.option("--year-kind", type=click.Choice(["municipal", "financial"]), default="municipal", show_default=True,
               help="Municipal years run May-April, financial years April-March.")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="HTML file to write.")
+@click.option("--format", "fmt", type=click.Choice(["html", "xlsx", "csv"]), default="html", show_default=True,
+              help="html: the committee paper; xlsx: its tables, one sheet each; csv: its tables in one file.")
 @click.option("--council", default=None, metavar="NAME",
               help="Report on one council only (its schemes' categories alone in the legend).")
 @data_option
-def report(year: str | None, year_kind: str, council: str | None, out: str, data: str) -> None:
+def report(year: str | None, year_kind: str, fmt: str, council: str | None, out: str, data: str) -> None:
     """Write the annual completion report as one self-contained HTML file.
 
     Headline figures, tables by committee and portfolio, a trend chart across years, a
@@ -339,8 +341,10 @@ def report(year: str | None, year_kind: str, council: str | None, out: str, data
     Example:
 
         scrutiny report --year 2016/17 --council "Birmingham City Council" --out report.html
+
+        scrutiny report --year 2016/17 --format xlsx --out report.xlsx
     """
-    from pipeline.analysis.report import build_report, render_html, report_years
+    from pipeline.analysis.report import build_report, render_csv, render_html, render_xlsx, report_years
     from pipeline.analysis.stats import year_bounds
     from pipeline.datasets.write import write_bytes
 
@@ -366,7 +370,8 @@ def report(year: str | None, year_kind: str, council: str | None, out: str, data
                                      f"{' for ' + council if council else ''}; the data covers {', '.join(years) or 'no year'}",
                                      param_hint="--year")
     r = build_report(data, year, year_kind, council)
-    write_bytes(out, render_html(r).encode("utf-8"))
+    render = {"html": lambda: render_html(r).encode("utf-8"), "xlsx": lambda: render_xlsx(r), "csv": lambda: render_csv(r)}
+    write_bytes(out, render[fmt]())
     h = r.headline
     period = f"{r.kind} year {r.period}" if year else r.period
     click.echo(f"{out}: {period}: {h['recommendations']} recommendation(s), "

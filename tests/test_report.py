@@ -178,3 +178,23 @@ def test_one_councils_report(public_out, tmp_path):
     res = CliRunner().invoke(cli, ["report", "--council", "Nowhere", "--data", str(public_out),
                                    "--out", str(tmp_path / "n.html")])
     assert res.exit_code == 2 and "councils: Birmingham City Council, Stockton-on-Tees Borough Council" in res.output
+
+
+def test_xlsx_and_csv_hold_the_htmls_numbers(public_out, tmp_path):
+    """The report's tables exported (issue #13): the workbook opens with openpyxl, one sheet
+    per table, with the numbers the HTML shows; the CSV names each row's table."""
+    import openpyxl
+
+    args = ["report", "--year", "2016/17", "--data", str(public_out)]
+    assert CliRunner().invoke(cli, [*args, "--format", "xlsx", "--out", str(tmp_path / "r.xlsx")]).exit_code == 0
+    assert CliRunner().invoke(cli, [*args, "--format", "csv", "--out", str(tmp_path / "r.csv")]).exit_code == 0
+    r = build_report(public_out, "2016/17")
+    wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    assert wb.sheetnames[:4] == ["headline", "trend", "by-committee", "by-portfolio"]
+    values = {row[0].value: row[1].value for row in wb["headline"].iter_rows(min_row=2)}
+    assert values["Recommendations assessed"] == r.headline["recommendations"] == 24
+    assert values["Achieved late"] == r.headline["achieved_late"]
+    assert wb["challenge"].max_row - 1 == len(r.challenge)
+    lines = (tmp_path / "r.csv").read_text().splitlines()
+    assert lines[0].startswith("table,measure,value") and lines[1] == "headline,Recommendations assessed,24" + "," * (
+        lines[0].count(",") - 2)

@@ -262,3 +262,29 @@ def render_html(report: AnnualReport) -> str:
                              autoescape=True, undefined=jinja2.StrictUndefined)
     return env.get_template("report.html.j2").render(
         r=report, version=v, headline_names=HEADLINE, fmt=_fmt, table=html_table)
+
+
+def report_tables(report: AnnualReport) -> dict[str, pd.DataFrame]:
+    """The report's tables by name, as the HTML shows them: the headline first."""
+    headline = pd.DataFrame([(LABELS.get(k, str(k)), report.headline.get(k)) for k, _ in HEADLINE],
+                            columns=["measure", "value"], dtype=object)
+    tables = {"headline": headline, "trend": report.trend, "by-committee": report.by_committee,
+              "by-portfolio": report.by_portfolio, "challenge": report.challenge, "open": report.open_recs}
+    return {name: df for name, df in tables.items() if not df.empty or name == "headline"}
+
+
+def render_xlsx(report: AnnualReport) -> bytes:
+    """The report's tables as an Excel workbook (one sheet each), bytes for the writer."""
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
+        for name, df in report_tables(report).items():
+            df.to_excel(xl, sheet_name=name[:31], index=False)
+    return buf.getvalue()
+
+
+def render_csv(report: AnnualReport) -> bytes:
+    """The report's tables in one CSV: a `table` column names each row's table."""
+    frames = [df.astype(object).assign(table=name) for name, df in report_tables(report).items()]
+    merged = pd.concat(frames, ignore_index=True, sort=False)
+    cols = ["table", *[c for c in merged.columns if c != "table"]]
+    return merged[cols].to_csv(index=False).encode("utf-8")
