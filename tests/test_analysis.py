@@ -82,7 +82,7 @@ def test_query_and_stats_commands(public_out):
     r = runner.invoke(cli, ["query", "select count(*) as n from recommendations", "--data", str(public_out), "--format", "csv"])
     assert r.exit_code == 0 and r.output.splitlines() == ["n", str(N_RECS)]
     r = runner.invoke(cli, ["stats", "--by", "council", "--data", str(public_out), "--format", "csv"])
-    assert r.exit_code == 0 and "Stockton-on-Tees Borough Council,7,4,0,1,2,0,0,,1.5" in r.output
+    assert r.exit_code == 0 and "Stockton-on-Tees Borough Council,7,4,0,1,2,0,0,0,,1.5" in r.output
     assert runner.invoke(cli, ["query", "select nope", "--data", str(public_out)]).exit_code == 2
 
 

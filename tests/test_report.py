@@ -116,7 +116,8 @@ def test_report_opens_in_headless_chromium(public_out, tmp_path):
     dom = _Dom()
     dom.feed(_chromium("--dump-dom", out.as_uri(), tmp_path=tmp_path).stdout)
     assert {k: int(dom.headline[k]) for k in expected} == expected
-    assert dom.svgs == 2 and dom.tables == ["trend", "by-committee", "by-portfolio", "challenge", "open"]
+    assert dom.svgs == 2 and dom.tables == ["trend", "reviews", "by-committee", "by-portfolio", "challenge", "open",
+                                            "categories", "sources"]
 
     # Printing proves the browser laid the page out: the charts' own text is on the pages.
     pdf = tmp_path / "report.pdf"
@@ -151,7 +152,7 @@ def test_empty_period_and_empty_archive(public_out, rules, tmp_path):
     res = CliRunner().invoke(cli, ["report", "--data", str(tmp_path / "foreign"), "--out", str(tmp_path / "r.html")])
     assert res.exit_code == 0 and "0 recommendation(s)" in res.output
     res = CliRunner().invoke(cli, ["stats", "--data", str(tmp_path / "foreign"), "--format", "csv"])
-    assert res.exit_code == 0 and res.output.splitlines()[1] == "All,0,0,0,0,0,0,0,,"
+    assert res.exit_code == 0 and res.output.splitlines()[1] == "All,0,0,0,0,0,0,0,0,,"
 
 
 def test_self_assessments_to_challenge(public_out):
@@ -198,3 +199,21 @@ def test_xlsx_and_csv_hold_the_htmls_numbers(public_out, tmp_path):
     lines = (tmp_path / "r.csv").read_text().splitlines()
     assert lines[0].startswith("table,measure,value") and lines[1] == "headline,Recommendations assessed,24" + "," * (
         lines[0].count(",") - 2)
+
+
+def test_committee_paper_sections(public_out, tmp_path):
+    """Issue #13: every figure says what it is over; reviews, categories and sources listed;
+    data-as-at and UK dates; charts with captions and text alternatives; a print stylesheet."""
+    out = tmp_path / "r.html"
+    assert CliRunner().invoke(cli, ["report", "--year", "2016/17", "--data", str(public_out), "--out", str(out)]).exit_code == 0
+    html = out.read_text()
+    r = build_report(public_out, "2016/17")
+    h = r.headline
+    assert f"{h['achieved_late']} of {h['achieved_where_lateness_recorded']} achieved, in schemes that record lateness" in html
+    assert f'id="data-as-at">{r.data_as_at.day} {r.data_as_at:%b %Y}</strong>' in html
+    assert html.count('role="img"') == 2 and html.count("<figcaption") == 2
+    assert "@page" in html and "break-inside: avoid" in html
+    assert len(r.reviews) == r.reviews[["Council", "Review"]].drop_duplicates().shape[0] == 4  # one row per review
+    assert r.reviews["Recommendations"].sum() == h["recommendations"]
+    assert set(r.categories_used["Scheme"]) == {"birmingham", "stockton"}
+    assert len(r.sources) >= 1 and r.sources["File"].str.endswith(".pdf").all()

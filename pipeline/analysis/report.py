@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.analysis.query import read_only_query
 from pipeline.analysis.stats import COUNTS, council_year, stats, year_bounds
 from pipeline.datasets.history import history
 from pipeline.vocab import ACHIEVED, UNCATEGORISED, Outcome
@@ -49,6 +50,10 @@ class AnnualReport:
     trend: pd.DataFrame
     categories: pd.DataFrame
     open_recs: pd.DataFrame
+    reviews: pd.DataFrame  # one row per review: lead member, date approved, rounds, outcomes
+    sources: pd.DataFrame  # the tracking reports the figures come from (one copy of each)
+    categories_used: pd.DataFrame  # each scheme's categories as the reports print them
+    data_as_at: dt.date | None  # the latest report date in the data
     challenge: pd.DataFrame  # latest assessments carrying challenge flags
     council: str | None = None  # the one council reported on (None: every council)
     charts: dict[str, str] = field(default_factory=dict)
@@ -77,6 +82,7 @@ def _headline(h: pd.DataFrame) -> dict[str, object]:
     return {
         **{str(c): int(row[str(c)]) for c in COUNTS},
         "share_late_of_achieved": row["share_late_of_achieved"],
+        "achieved_where_lateness_recorded": int(row["achieved_where_lateness_recorded"]),
         "median_rounds_to_achievement": row["median_rounds_to_achievement"],
         "reviews": int(h[["council", "review_key"]].drop_duplicates().shape[0]) if len(h) else 0,
         "councils": int(h["council"].nunique()) if len(h) else 0,
@@ -109,6 +115,49 @@ def _categories(h: pd.DataFrame) -> pd.DataFrame:
     t = pd.crosstab(h["committee"].fillna("(unknown)"), label)
     code = lambda c: int(s) if (s := str(c).split(" – ")[0]).isdigit() else 999  # noqa: E731
     return t[sorted(t.columns, key=lambda c: (code(c), str(c)))]
+
+
+def _reviews(h: pd.DataFrame, data: str | Path) -> pd.DataFrame:
+    """One row per review in the period: council, title, lead member, date approved, rounds
+    and its recommendations' latest outcomes."""
+    if h.empty:
+        return pd.DataFrame()
+    reps = read_only_query(data, "select council, review_key, any_value(review_lead_member) as lead_member, "
+                                 "min(date_approved) as approved from reports where canonical group by 1, 2")
+    g = h.groupby(["council", "review_key"], dropna=False)
+    out = g.agg(review=("review_title", "last"), recommendations=("rec_id", "count"), rounds=("n_rounds", "max"),
+                achieved=("latest_outcome", lambda o: int(o.isin(ACHIEVED).sum())),
+                open=("latest_outcome", lambda o: int((~o.isin(ACHIEVED)).sum()))).reset_index()
+    out = out.merge(reps, on=["council", "review_key"], how="left")
+    cols = {"council": "Council", "review": "Review", "lead_member": "Lead member", "approved": "Approved",
+            "rounds": "Rounds", "recommendations": "Recommendations", "achieved": "Achieved", "open": "Not yet achieved"}
+    return out[list(cols)].rename(columns=cols).sort_values(["Council", "Review"]).reset_index(drop=True)
+
+
+def _sources(data: str | Path, h: pd.DataFrame) -> pd.DataFrame:
+    """The tracking reports behind the figures: one copy of each, with its file."""
+    if h.empty:
+        return pd.DataFrame()
+    df = read_only_query(data, "select council, title, report_date, committee, source_file, n_recommendations "
+                               "from reports where canonical order by report_date, council, title")
+    keys = set(zip(h["council"], h["review_title"]))
+    df = df[[k in keys for k in zip(df["council"], df["title"])]]
+    cols = {"report_date": "Report date", "council": "Council", "title": "Review", "committee": "Committee",
+            "n_recommendations": "Recommendations", "source_file": "File"}
+    return df[list(cols)].rename(columns=cols).reset_index(drop=True)
+
+
+def _categories_used(data: str | Path, council: str | None) -> pd.DataFrame:
+    """Each scheme's categories as the reports print them: code, label, what it counts as
+    (of one council's reports, when given)."""
+    df = read_only_query(data, "select distinct council, category_scheme, category_code, category_label, "
+                               "category_outcome from recommendations where category_code is not null")
+    if council is not None:
+        df = df[df["council"].fillna("").str.casefold() == council.casefold()]
+    df = df.drop(columns="council").drop_duplicates().sort_values(["category_scheme", "category_code"])
+    cols = {"category_scheme": "Scheme", "category_code": "Code", "category_label": "Category",
+            "category_outcome": "Counted as"}
+    return df.rename(columns=cols).reset_index(drop=True)
 
 
 def _challenge(h: pd.DataFrame) -> pd.DataFrame:
@@ -158,7 +207,9 @@ def build_report(data: str | Path, year: str | None = None, kind: str = "municip
         by_committee=stats(h, "committee") if len(h) else empty,
         by_portfolio=stats(h, "portfolio") if len(h) else empty,
         trend=_trend(data, kind, year, council), categories=_categories(h), open_recs=_open(h),
-        challenge=_challenge(h), council=council,
+        challenge=_challenge(h), council=council, reviews=_reviews(h, data), sources=_sources(data, h),
+        categories_used=_categories_used(data, council),
+        data_as_at=max(h["last_report_date"]) if len(h) else None,
     )
     report.charts.update(draw_charts(report))
     return report
@@ -185,7 +236,7 @@ def draw_charts(report: AnnualReport) -> dict[str, str]:
             t = report.trend
             fig, ax = plt.subplots(figsize=(7, 3.2))
             x = range(len(t))
-            for col in ("achieved", *OUTCOME_COLOURS):
+            for col in ("achieved", *(o for o in OUTCOME_COLOURS if o != Outcome.ACHIEVED)):
                 name = str(col or UNCATEGORISED)
                 colour = OUTCOME_COLOURS[Outcome.ACHIEVED if col == "achieved" else col]  # type: ignore[index]
                 ax.plot(x, t[name], marker="o", color=colour, label=LABELS[name])
@@ -226,6 +277,8 @@ def _fmt(value: object, key: str = "") -> str:
         return "–"
     if key.startswith("share"):
         return f"{float(value):.0%}"  # type: ignore[arg-type]
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_fmt(v) for v in value)
     if isinstance(value, (dt.date, pd.Timestamp)):
         return f"{value.day} {value:%b %Y}"  # UK style: 25 Jan 2017
     if isinstance(value, float):
@@ -266,10 +319,12 @@ def render_html(report: AnnualReport) -> str:
 
 def report_tables(report: AnnualReport) -> dict[str, pd.DataFrame]:
     """The report's tables by name, as the HTML shows them: the headline first."""
-    headline = pd.DataFrame([(LABELS.get(k, str(k)), report.headline.get(k)) for k, _ in HEADLINE],
+    headline = pd.DataFrame([(LABELS.get(k, str(k)), report.headline.get(k)) for k, _ in HEADLINE]
+                            + [("Achieved where the scheme records lateness", report.headline["achieved_where_lateness_recorded"])],
                             columns=["measure", "value"], dtype=object)
     tables = {"headline": headline, "trend": report.trend, "by-committee": report.by_committee,
-              "by-portfolio": report.by_portfolio, "challenge": report.challenge, "open": report.open_recs}
+              "by-portfolio": report.by_portfolio, "reviews": report.reviews, "challenge": report.challenge,
+              "open": report.open_recs, "categories": report.categories_used, "sources": report.sources}
     return {name: df for name, df in tables.items() if not df.empty or name == "headline"}
 
 

@@ -51,7 +51,9 @@ def year_bounds(label: str, kind: str = "municipal") -> tuple[dt.date, dt.date]:
 # The columns of `stats`, after the grouping column: counts, then two ratios.
 COUNTS = ("recommendations", "achieved", Outcome.ACHIEVED_LATE, Outcome.NOT_ACHIEVED, Outcome.IN_PROGRESS,
           Outcome.WITHDRAWN, UNCATEGORISED)
-STATS_COLUMNS = (*COUNTS, "share_late_of_achieved", "median_rounds_to_achievement")
+# `achieved_where_lateness_recorded`: the achieved recommendations whose scheme has an
+# "achieved late" category, the figure `share_late_of_achieved` is over.
+STATS_COLUMNS = (*COUNTS, "achieved_where_lateness_recorded", "share_late_of_achieved", "median_rounds_to_achievement")
 
 
 def _counts(g: pd.DataFrame, by: str, group: object) -> dict:
@@ -66,6 +68,7 @@ def _counts(g: pd.DataFrame, by: str, group: object) -> dict:
         **{str(o): int((outcome == o).sum()) for o in COUNTS[2:6]},
         # No category read: counted, never dropped.
         UNCATEGORISED: int((~outcome.isin(COUNTED)).sum()),
+        "achieved_where_lateness_recorded": len(with_late),
         "share_late_of_achieved": round(late / len(with_late), 3) if len(with_late) else None,
         "median_rounds_to_achievement": float(rounds.median()) if len(rounds) else None,
     }
@@ -109,7 +112,7 @@ def stats(hist: pd.DataFrame, by: str = "year") -> pd.DataFrame:
         raise ValueError(f"unknown grouping {by!r}; choose from {', '.join(GROUPS)}")
     cols = [str(c) for c in STATS_COLUMNS]
     if hist.empty:  # nothing tracked (yet, or in this period): one "All" row of zeros
-        zero = {by: "All", **dict.fromkeys(cols[:len(COUNTS)], 0), **dict.fromkeys(cols[len(COUNTS):])}
+        zero = {by: "All", **dict.fromkeys(cols[:len(COUNTS) + 1], 0), **dict.fromkeys(cols[len(COUNTS) + 1:])}
         return pd.DataFrame([zero], columns=[by, *cols])
     h = _grouped(hist)
     key = GROUPS[by]
