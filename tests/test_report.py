@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pandas as pd
 import pdfplumber
@@ -14,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import gold_latest
-from pipeline.analysis.report import build_report, html_table, render_html
+from pipeline.analysis.report import AnnualReport, build_report, html_table, render_html
 from pipeline.cli import cli
 from pipeline.datasets.history import history
 
@@ -23,6 +25,12 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
+
+
+@functools.lru_cache(maxsize=16)
+def _built(out: Path, year: str | None = None) -> AnnualReport:
+    """build_report over the session's public OUT, once per year (the tests only read it)."""
+    return build_report(out, year)
 
 def expected_headline(until: dt.date | None, since: dt.date | None) -> dict[str, int]:
     latest, _ = gold_latest(until=until, since=since)
@@ -46,21 +54,21 @@ def test_headline_equals_gold(public_out, rules, year, until, since):
 
 
 def test_trend_rows_are_each_years_report(public_out, rules):
-    r = build_report(public_out)
+    r = _built(public_out)
     assert list(r.trend["year"]) == ["2015/16", "2016/17", "2017/18"]
     for row in r.trend.to_dict("records"):
-        assert row["recommendations"] == build_report(public_out, row["year"]).headline["recommendations"]
+        assert row["recommendations"] == _built(public_out, row["year"]).headline["recommendations"]
 
 
 def test_open_list_has_anticipated_dates(public_out, rules):
-    r = build_report(public_out, "2016/17")
+    r = _built(public_out, "2016/17")
     # Stockton's "3 - Slipped" asks for an anticipated date; the gold gives 31 March 2017.
     slipped = r.open_recs[r.open_recs["Latest category"] == "Slipped"]
     assert len(slipped) == 1 and slipped.iloc[0]["Anticipated"] == dt.date(2017, 3, 31)
 
 
 def test_html_is_self_contained_and_escaped(public_out, rules):
-    html = render_html(build_report(public_out, "2016/17"))
+    html = render_html(_built(public_out, "2016/17"))
     assert not re.search(r"""(src|href)=["']?(https?:|//|file:)""", html)
     assert "<script" not in html and html.count("<svg") == 2
 
@@ -141,7 +149,7 @@ def test_empty_period_and_empty_archive(public_out, rules, tmp_path):
     from conftest import FOREIGN
     from pipeline.ingest import ingest
 
-    r = build_report(public_out, "2030/31")
+    r = _built(public_out, "2030/31")
     assert r.headline["recommendations"] == 0 and r.open_recs.empty and "categories" not in r.charts
     assert "No recommendation was assessed in 2030/31" in render_html(r)
     # Asked of the CLI, a year with no data is an error naming the years there are (issue #13).
@@ -158,7 +166,7 @@ def test_empty_period_and_empty_archive(public_out, rules, tmp_path):
 def test_self_assessments_to_challenge(public_out):
     """The report lists each recommendation whose latest assessment carries challenge flags
     (issue #13), with the flags in words."""
-    r = build_report(public_out)
+    r = _built(public_out)
     flagged = history(public_out)
     flagged = flagged[flagged["flags"].map(len) > 0]
     assert len(r.challenge) == len(flagged) == 6
@@ -189,7 +197,7 @@ def test_xlsx_and_csv_hold_the_htmls_numbers(public_out, tmp_path):
     args = ["report", "--year", "2016/17", "--data", str(public_out)]
     assert CliRunner().invoke(cli, [*args, "--format", "xlsx", "--out", str(tmp_path / "r.xlsx")]).exit_code == 0
     assert CliRunner().invoke(cli, [*args, "--format", "csv", "--out", str(tmp_path / "r.csv")]).exit_code == 0
-    r = build_report(public_out, "2016/17")
+    r = _built(public_out, "2016/17")
     wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
     assert wb.sheetnames[:4] == ["headline", "trend", "by-committee", "by-portfolio"]
     values = {row[0].value: row[1].value for row in wb["headline"].iter_rows(min_row=2)}
@@ -207,7 +215,7 @@ def test_committee_paper_sections(public_out, tmp_path):
     out = tmp_path / "r.html"
     assert CliRunner().invoke(cli, ["report", "--year", "2016/17", "--data", str(public_out), "--out", str(out)]).exit_code == 0
     html = out.read_text()
-    r = build_report(public_out, "2016/17")
+    r = _built(public_out, "2016/17")
     h = r.headline
     assert f"{h['achieved_late']} of {h['achieved_where_lateness_recorded']} achieved, in schemes that record lateness" in html
     assert f'id="data-as-at">{r.data_as_at.day} {r.data_as_at:%b %Y}</strong>' in html
