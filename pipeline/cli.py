@@ -307,7 +307,7 @@ def stats(by: str, flags: bool, fmt: str, data: str) -> None:
 
         scrutiny stats --flags --by council
     """
-    from pipeline.analysis.stats import flag_counts
+    from pipeline.analysis.stats import YEAR_GROUPS, flag_counts, stats_by_year
     from pipeline.analysis.stats import stats as compute
     from pipeline.datasets.history import history
 
@@ -317,6 +317,8 @@ def stats(by: str, flags: bool, fmt: str, data: str) -> None:
     if flags:
         names = sorted({f for fs in hist.get("flags", []) for f in fs}) if not hist.empty else []
         _emit(flag_counts(hist, by, names), fmt)
+    elif by in YEAR_GROUPS:  # a year's row counts what that year's annual report counts
+        _emit(stats_by_year(data, by), fmt)
     else:
         _emit(compute(hist, by), fmt)
 

@@ -225,3 +225,15 @@ def test_committee_paper_sections(public_out, tmp_path):
     assert r.reviews["Recommendations"].sum() == h["recommendations"]
     assert set(r.categories_used["Scheme"]) == {"birmingham", "stockton"}
     assert len(r.sources) >= 1 and r.sources["File"].str.endswith(".pdf").all()
+
+
+def test_stats_and_report_count_a_year_alike(public_out):
+    """One counting rule (issue #13): `stats --by municipal-year` gives each year what that
+    year's report counts (was 15 against 24 for 2016/17)."""
+    res = CliRunner().invoke(cli, ["stats", "--data", str(public_out), "--format", "json"])
+    rows = {r["municipal-year"]: r for r in __import__("json").loads(res.output)}
+    for year in ("2016/17", "2017/18"):
+        h = _built(public_out, year).headline
+        assert (rows[year]["recommendations"], rows[year]["achieved"], rows[year]["achieved_late"]) == \
+            (h["recommendations"], h["achieved"], h["achieved_late"])
+    assert rows["2016/17"]["recommendations"] == 24

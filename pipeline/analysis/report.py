@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.analysis.query import read_only_query
-from pipeline.analysis.stats import COUNTS, council_year, stats, year_bounds
+from pipeline.analysis.stats import COUNTS, council_year, of_council, period, stats, year_bounds, years
 from pipeline.datasets.history import history
 from pipeline.vocab import ACHIEVED, UNCATEGORISED, Outcome
 
@@ -59,22 +59,6 @@ class AnnualReport:
     charts: dict[str, str] = field(default_factory=dict)
 
 
-def _of(hist: pd.DataFrame, council: str | None) -> pd.DataFrame:
-    """The history of one council (all when None; names compared case-insensitively)."""
-    if council is None or hist.empty:
-        return hist
-    return hist[hist["council"].fillna("").str.casefold() == council.casefold()].reset_index(drop=True)
-
-
-def _period(data: str | Path, label: str | None, kind: str, council: str | None = None) -> pd.DataFrame:
-    """History rows counted in one council year (or all of them when `label` is None)."""
-    if label is None:
-        return _of(history(data), council)
-    first, last = year_bounds(label, kind)
-    hist = _of(history(data, as_of=last), council)
-    if hist.empty:
-        return hist
-    return hist[pd.to_datetime(hist["last_report_date"]).dt.date >= first].reset_index(drop=True)
 
 
 def _headline(h: pd.DataFrame) -> dict[str, object]:
@@ -91,7 +75,7 @@ def _headline(h: pd.DataFrame) -> dict[str, object]:
 
 def _trend(data: str | Path, kind: str, until: str | None, council: str | None = None) -> pd.DataFrame:
     """One row per council year: that year's report headline (same period rule)."""
-    everything = _of(history(data), council)
+    everything = of_council(history(data), council)
     if everything.empty:
         return pd.DataFrame()
     years = sorted({y for y in everything["last_report_date"].map(lambda d: council_year(d, kind)) if y}
@@ -100,7 +84,7 @@ def _trend(data: str | Path, kind: str, until: str | None, council: str | None =
     for y in years:
         if until is not None and y > until:
             break
-        h = _period(data, y, kind, council)
+        h = period(data, y, kind, council)
         if len(h):
             rows.append({"year": y, **_headline(h)})
     return pd.DataFrame(rows)
@@ -185,16 +169,14 @@ def _open(h: pd.DataFrame) -> pd.DataFrame:
 
 def report_years(data: str | Path, kind: str = "municipal", council: str | None = None) -> list[str]:
     """The council years in which a recommendation (of `council`) was assessed."""
-    h = _of(history(data), council)
-    return sorted({y for y in h["last_report_date"].map(lambda d: council_year(d, kind)) if y}
-                  | {y for y in h["first_report_date"].map(lambda d: council_year(d, kind)) if y}) if len(h) else []
+    return years(of_council(history(data), council), kind)
 
 
 def build_report(data: str | Path, year: str | None = None, kind: str = "municipal",
                  council: str | None = None) -> AnnualReport:
     """The report for council `year` (like `2016/17`; None = all years) over the datasets in
     `data`, of one `council` (None = every council)."""
-    h = _period(data, year, kind, council)
+    h = period(data, year, kind, council)
     if council is not None and len(h):
         council = str(h["council"].iloc[0])  # the council's name as its reports print it
     if year is not None:

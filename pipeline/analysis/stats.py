@@ -9,19 +9,26 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pandas as pd
 
+from pipeline.datasets.history import history
 from pipeline.vocab import ACHIEVED, COUNTED, GROUPS, UNCATEGORISED, Outcome
 
-# First month of each kind of council year: municipal May-April, financial April-March.
-YEAR_START = {"municipal": 5, "financial": 4}
+# First month of each kind of year: municipal May-April, financial April-March, calendar.
+YEAR_START = {"municipal": 5, "financial": 4, "calendar": 1}
+# The `stats --by` groupings that are years, and their kind.
+YEAR_GROUPS = {"municipal-year": "municipal", "financial-year": "financial", "year": "calendar"}
 
 
 def council_year(d: dt.date | None, kind: str = "municipal") -> str | None:
-    """The municipal (May-April) or financial (April-March) year of a date, as `2016/17`."""
+    """The municipal (May-April) or financial (April-March) year of a date, as `2016/17`;
+    the calendar year as `2016`."""
     if d is None or pd.isna(d):
         return None
+    if kind == "calendar":
+        return str(d.year)
     start = d.year if d.month >= YEAR_START[kind] else d.year - 1
     return f"{start}/{(start + 1) % 100:02d}"
 
@@ -42,6 +49,8 @@ def year_bounds(label: str, kind: str = "municipal") -> tuple[dt.date, dt.date]:
     if not m:
         raise ValueError(f"year {label!r} is not like 2016/17")
     start = int(m.group(1))
+    if kind == "calendar":
+        return dt.date(start, 1, 1), dt.date(start, 12, 31)
     if m.group(2) and int(m.group(2)[-2:]) != (start + 1) % 100:
         raise ValueError(f"year {label!r} does not span consecutive years")
     first = dt.date(start, YEAR_START[kind], 1)
@@ -72,6 +81,45 @@ def _counts(g: pd.DataFrame, by: str, group: object) -> dict:
         "share_late_of_achieved": round(late / len(with_late), 3) if len(with_late) else None,
         "median_rounds_to_achievement": float(rounds.median()) if len(rounds) else None,
     }
+
+
+def of_council(hist: pd.DataFrame, council: str | None) -> pd.DataFrame:
+    """The history of one council (all when None; names compared case-insensitively)."""
+    if council is None or hist.empty:
+        return hist
+    return hist[hist["council"].fillna("").str.casefold() == council.casefold()].reset_index(drop=True)
+
+
+def period(data: str | Path, label: str | None, kind: str, council: str | None = None) -> pd.DataFrame:
+    """The counting rule of every yearly figure (`stats` by year and the annual report): the
+    recommendations assessed in year `label`, each at its latest assessment up to the
+    year's end (later rounds are not yet known); every one at its latest when `label` is None."""
+    if label is None:
+        return of_council(history(data), council)
+    first, last = year_bounds(label, kind)
+    hist = of_council(history(data, as_of=last), council)
+    if hist.empty:
+        return hist
+    return hist[pd.to_datetime(hist["last_report_date"]).dt.date >= first].reset_index(drop=True)
+
+
+def years(hist: pd.DataFrame, kind: str) -> list[str]:
+    """The years (of `kind`) in which a recommendation of `hist` was assessed."""
+    if hist.empty:
+        return []
+    dates = [*hist["first_report_date"], *hist["last_report_date"]]
+    return sorted({y for y in (council_year(d, kind) for d in dates) if y})
+
+
+def stats_by_year(data: str | Path, by: str, council: str | None = None) -> pd.DataFrame:
+    """`stats` grouped by year (`by` one of YEAR_GROUPS) under the report's counting rule
+    (`period`): a year's row counts what that year's annual report counts; "All" counts
+    every recommendation once, at its latest assessment."""
+    kind = YEAR_GROUPS[by]
+    everything = of_council(history(data), council)
+    rows = [_counts(h, by, y) for y in years(everything, kind) if len(h := period(data, y, kind, council))]
+    out = stats(everything, by)
+    return pd.DataFrame([*rows, out.iloc[-1].to_dict()], columns=out.columns)
 
 
 def flag_counts(hist: pd.DataFrame, by: str, names: list[str]) -> pd.DataFrame:
