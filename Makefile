@@ -38,7 +38,7 @@ browser:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 
 test: $(VENV)/.dev lint browser ocr
-	$(BIN)/pytest -n logical --dist loadgroup --durations=10
+	$(BIN)/pytest -n logical --durations=10
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/run.py

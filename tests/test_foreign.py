@@ -11,9 +11,6 @@ from click.testing import CliRunner
 from conftest import FIXTURES, FOREIGN, built_once
 from pipeline.cli import cli
 
-# One xdist worker runs this module (`make test` uses --dist loadgroup): its ingest runs once.
-pytestmark = pytest.mark.xdist_group("foreign")
-
 EXPECTED = yaml.safe_load((FIXTURES / "foreign_expected.yaml").read_text())
 
 
@@ -30,17 +27,17 @@ def foreign_run(tmp_path_factory):
     return result, files, folder / "out"
 
 
-def test_exit_code_one_because_one_file_is_encrypted(foreign_run):
-    result, _, _ = foreign_run
+def test_every_foreign_pdf_survives(foreign_run):
+    """One test over the whole corpus (its ingest is the cost; one test keeps it on one
+    pytest-xdist worker): exit 1 because of the encrypted file, each file's status and
+    one-line message, and no record invented."""
+    result, files, out = foreign_run
     assert result["exit_code"] == 1, result["output"]
     assert "encrypted: " in result["output"] and "password-example.pdf" in result["output"]
     assert "Traceback" not in result["output"]
-
-
-def test_status_and_message(foreign_run):
-    """Every file's status as expected, with a one-line message and no record (one test over
-    all 49, so that a single xdist worker runs the module and its ingest once)."""
-    _, files, _ = foreign_run
+    assert len(files) == len(FOREIGN) == 49
+    assert not list((out / "recommendations").glob("*.parquet"))
+    assert not list((out / "reports").glob("*.parquet"))
     wrong = []
     for pdf in FOREIGN:
         (row,) = [f for f in files if f["source_file"].endswith("/" + pdf.name)]
@@ -54,10 +51,3 @@ def test_status_and_message(foreign_run):
         if row["n_warnings"] or "record label" in row["message"]:
             wrong.append(f"{pdf.name}: {row['n_warnings']} warning(s): {row['message']}")
     assert wrong == []
-
-
-def test_no_records_invented(foreign_run):
-    _, files, out = foreign_run
-    assert len(files) == len(FOREIGN) == 49
-    assert not list((out / "recommendations").glob("*.parquet"))
-    assert not list((out / "reports").glob("*.parquet"))

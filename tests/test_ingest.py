@@ -13,9 +13,6 @@ from conftest import PDFS, gold_for
 from pipeline.cli import cli
 from pipeline.ingest import ingest
 
-# One xdist worker runs this module (`make test` uses --dist loadgroup), so its session fixtures are built once.
-pytestmark = pytest.mark.xdist_group("ingest")
-
 # Columns that differ between two runs of the same files: when and how long.
 VOLATILE = {"ingested_at", "seconds"}
 

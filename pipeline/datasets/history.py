@@ -112,10 +112,30 @@ def history_rows(data: str | Path, as_of: dt.date | None = None) -> list[History
     return rows
 
 
+def _stamp(data: Path) -> tuple[int, ...]:
+    """When the datasets history reads last changed (a part added, replaced or removed
+    changes its folder's modification time)."""
+    return tuple((data / name).stat().st_mtime_ns if (data / name).is_dir() else 0
+                 for name in ("recommendations", "reports", "flags"))
+
+
+_FRAMES: dict[tuple, pd.DataFrame] = {}  # history frames of this process, by data, as_of and stamp
+
+
 def history(data: str | Path, as_of: dt.date | None = None) -> pd.DataFrame:
-    """`history_rows` as a frame with the history's columns (none when nothing is tracked)."""
-    rows = history_rows(data, as_of)
-    return pd.DataFrame([dataclasses.astuple(r) for r in rows], columns=list(columns("history")))
+    """`history_rows` as a frame with the history's columns (none when nothing is tracked).
+
+    The annual report and `stats` by year ask for the same history many times (once per
+    year): a frame is computed once per process while the datasets are unchanged; each
+    caller gets its own copy."""
+    path = Path(data).resolve()
+    key = (str(path), as_of, _stamp(path))
+    if key not in _FRAMES:
+        if len(_FRAMES) > 64:
+            _FRAMES.clear()
+        rows = history_rows(path, as_of)
+        _FRAMES[key] = pd.DataFrame([dataclasses.astuple(r) for r in rows], columns=list(columns("history")))
+    return _FRAMES[key].copy()
 
 
 def _bool(v: Any) -> bool | None:
