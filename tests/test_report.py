@@ -237,3 +237,11 @@ def test_stats_and_report_count_a_year_alike(public_out):
         assert (rows[year]["recommendations"], rows[year]["achieved"], rows[year]["achieved_late"]) == \
             (h["recommendations"], h["achieved"], h["achieved_late"])
     assert rows["2016/17"]["recommendations"] == 24
+
+
+def test_trend_gives_the_year_on_year_change(public_out):
+    t = _built(public_out).trend.set_index("year")
+    assert list(t.index) == ["2015/16", "2016/17", "2017/18"]
+    assert t.loc["2016/17", "share_achieved"] == 0.5 and t.loc["2016/17", "change_in_share_achieved"] == 50.0
+    assert t.loc["2017/18", "change_in_share_achieved"] == round((5 / 9 - 0.5) * 100, 1)
+    assert "+50.0 pts" in render_html(_built(public_out))

@@ -74,20 +74,22 @@ def _headline(h: pd.DataFrame) -> dict[str, object]:
 
 
 def _trend(data: str | Path, kind: str, until: str | None, council: str | None = None) -> pd.DataFrame:
-    """One row per council year: that year's report headline (same period rule)."""
+    """One row per council year: that year's report headline (same period rule), and the
+    change in the share achieved since the year before (percentage points)."""
     everything = of_council(history(data), council)
-    if everything.empty:
-        return pd.DataFrame()
-    years = sorted({y for y in everything["last_report_date"].map(lambda d: council_year(d, kind)) if y}
-                   | {y for y in everything["first_report_date"].map(lambda d: council_year(d, kind)) if y})
     rows = []
-    for y in years:
+    for y in years(everything, kind):
         if until is not None and y > until:
             break
         h = period(data, y, kind, council)
         if len(h):
             rows.append({"year": y, **_headline(h)})
-    return pd.DataFrame(rows)
+    trend = pd.DataFrame(rows)
+    if len(trend):
+        share = trend["achieved"] / trend["recommendations"].where(trend["recommendations"] > 0)
+        trend["share_achieved"] = share.round(3)
+        trend["change_in_share_achieved"] = (share.diff() * 100).round(1)  # points since the year before
+    return trend
 
 
 def _categories(h: pd.DataFrame) -> pd.DataFrame:
@@ -199,7 +201,7 @@ def build_report(data: str | Path, year: str | None = None, kind: str = "municip
 
 def _svg(fig: object) -> str:
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight")  # type: ignore[attr-defined]
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})  # type: ignore[attr-defined]
     text = buf.getvalue()
     return text[text.index("<svg"):]  # drop the XML prolog and doctype: it is inlined in HTML
 
@@ -257,6 +259,8 @@ def _fmt(value: object, key: str = "") -> str:
     """A cell or headline value as text: dates ISO, shares as percentages, blanks as '–'."""
     if value is None or (not isinstance(value, (str, list)) and pd.isna(value)):  # type: ignore[call-overload]
         return "–"
+    if key.startswith("change_in_share"):
+        return f"{float(value):+.1f} pts"  # type: ignore[arg-type]
     if key.startswith("share"):
         return f"{float(value):.0%}"  # type: ignore[arg-type]
     if isinstance(value, (list, tuple)):
