@@ -169,3 +169,18 @@ def test_canonical_counts_each_report_once(public_out):
     r = CliRunner().invoke(cli, ["query", "select count(*) from recommendations where canonical", "--data",
                                  str(public_out), "--format", "csv"])
     assert r.output.splitlines()[1] == str(sum(len(g["recommendations"]) for g in golds.values())) == "46"
+
+
+def test_joint_portfolios_keep_the_leads_own_casing():
+    """Issue #13: leads that differ only in case (or "&" against "and") are one portfolio,
+    spelt as the reports print it most often, not lower-cased."""
+    import dataclasses as dc
+
+    from pipeline.datasets.history import group_portfolios, portfolio
+    from pipeline.datasets.schema import HistoryRow
+
+    base = HistoryRow(**{f.name: None for f in dc.fields(HistoryRow)})
+    leads = ["Cabinet Member for Transport & Roads", "Cabinet Member for Transport and Roads",
+             "cabinet member for transport and roads", None]
+    rows = group_portfolios([dc.replace(base, portfolio=portfolio(lead)) for lead in leads])
+    assert [r.portfolio for r in rows] == ["Cabinet Member for Transport and Roads"] * 3 + [None]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +29,22 @@ def normalise_title(text: object) -> str:
 
 
 def portfolio(lead: object) -> str | None:
-    """A responsible lead as a portfolio key: "&" = "and", whitespace and case folded
-    (None for a missing lead: null, NaN from pandas, or blank)."""
+    """A responsible lead as printed, tidied: "&" read as "and", whitespace collapsed (None
+    for a missing lead: null, NaN from pandas, or blank)."""
     if not isinstance(lead, str) or not lead.strip():
         return None
-    t = " ".join(lead.replace("&", " and ").split())
-    return t[:1].upper() + t[1:].lower() if t else None
+    return " ".join(lead.replace("&", " and ").split()) or None
+
+
+def group_portfolios(rows: list[HistoryRow]) -> list[HistoryRow]:
+    """The rows with leads that differ only in case grouped under one portfolio, spelt as
+    the reports print it most often ("Cabinet Member for Clean Streets, ...")."""
+    spellings: dict[str, Counter[str]] = {}
+    for r in rows:
+        if r.portfolio:
+            spellings.setdefault(r.portfolio.casefold(), Counter())[r.portfolio] += 1
+    best = {k: c.most_common(1)[0][0] for k, c in spellings.items()}
+    return [dataclasses.replace(r, portfolio=best[r.portfolio.casefold()]) if r.portfolio else r for r in rows]
 
 
 def _int(v: Any) -> int | None:
@@ -109,7 +120,7 @@ def history_rows(data: str | Path, as_of: dt.date | None = None) -> list[History
             "recommendation": last["recommendation"], "responsible_lead": last["responsible_lead"],
             "flags": list(last["flags"]) if last["flags"] is not None else [],
         }.items()}))
-    return rows
+    return group_portfolios(rows)
 
 
 def _stamp(data: Path) -> tuple[int, ...]:
