@@ -27,3 +27,17 @@ def test_notebook_executes_with_a_chart_per_question(public_out, monkeypatch):
     images = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if "image/png" in o.get("data", {})]
     assert len(images) == 3  # execute() raised on any error, the appended checks included
+
+
+def test_notebook_finds_the_data_from_a_subfolder(public_out, tmp_path, monkeypatch):
+    """Issue #13: without SCRUTINY_DATA the notebook finds data/processed from any folder of
+    the project (here run two folders below a project whose data/processed holds the data)."""
+    monkeypatch.delenv("SCRUTINY_DATA", raising=False)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "processed").symlink_to(public_out, target_is_directory=True)
+    deep = tmp_path / "notebooks" / "drafts"
+    deep.mkdir(parents=True)
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    nb.cells = nb.cells[:2]  # the set-up cell and the first question suffice
+    nb.cells.append(nbformat.v4.new_code_cell(f"assert str(DATA.resolve()) == {str(public_out.resolve())!r}, DATA"))
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(deep)}}).execute()
