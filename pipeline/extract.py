@@ -8,6 +8,7 @@ and recommendations when the file is a tracking report.  Nothing is written here
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from pipeline.find.cover import cover_fields, cover_start
 from pipeline.models import CoverField, Document, Extraction, RecBlock, Recommendation, Report
 from pipeline.read.ocr import Ocr, screen_text, tesseract_version
 from pipeline.read.pdf import TOO_LARGE, ReadError, file_sha256, page_texts, read_document
-from pipeline.read.prefilter import PageSelection, select_pages
+from pipeline.read.prefilter import PageSelection, is_table_page, select_pages
 from pipeline.rules import Rules, Scheme
 from pipeline.vocab import CellField, OcrMode, Status
 
@@ -59,6 +60,10 @@ def extract_document(doc: Document, rules: Rules, scheme_id: str | None = None) 
         rotated = sum(p.rotated_words for p in doc.pages)
         if rotated:
             return DocumentResult(Status.NO_TRACKING_TABLE, f"only rotated text ({rotated} words not upright); no tracking table read")
+        screened = sum(p.ocr_screened for p in doc.pages)
+        if screened:
+            return DocumentResult(Status.NO_TRACKING_TABLE, f"a quick OCR of {screened} image-only page(s) found no "
+                                  "recommendation table; not read in full (--ocr force reads every page)")
         return DocumentResult(Status.EMPTY, _no_text(doc))
     found = find_blocks(doc.pages, rules)
     blocks = tuple(b for b in found if b.label)
@@ -66,7 +71,7 @@ def extract_document(doc: Document, rules: Rules, scheme_id: str | None = None) 
     skipped = f"; {unlabelled} recommendation table(s) without a record label skipped" if unlabelled else ""
     if not blocks:
         return DocumentResult(Status.NO_TRACKING_TABLE,
-                              f"no recommendation tracking table found in {len(doc.pages)} page(s){skipped}",
+                              f"no recommendation tracking table found in {len(doc.pages)} page(s){skipped}{_ocr_note(doc)}",
                               unlabelled=unlabelled)
     fields = cover_fields(doc.pages, rules, start=cover_start(doc.pages, rules, min(blocks[0].pages, default=0)))
     council = find_council(doc.pages, fields, rules)
@@ -134,7 +139,7 @@ def extract_file(path: str | Path, rules: Rules, scheme_id: str | None = None, s
     near a tracking table are parsed; `all_pages` parses every page instead. Image-only
     pages are read by OCR as `ocr` says (`read.ocr`).
     """
-    reader = Ocr(ocr, rules.ocr, rules.layout.settings)
+    reader = Ocr(ocr, rules.ocr, rules.layout.settings, functools.partial(is_table_page, rules=rules))
     started = time.perf_counter()
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     path = Path(path)

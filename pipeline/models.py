@@ -62,6 +62,7 @@ class Page:
     rotated_words: int = 0
     ocr_skew: float | None = None  # OCR'd: the degrees the scan was straightened by (None: text layer)
     unread_image: bool = False  # an image-only page that was not OCR'd (--ocr never, or no Tesseract)
+    ocr_screened: bool = False  # an image-only page whose quick OCR (and the document's) showed no table
 
 
 @dataclass(frozen=True)

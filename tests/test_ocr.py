@@ -101,3 +101,29 @@ def test_doubted_labels_are_taken_from_their_neighbours():
     kept = [_block("R01", None), _block("R07", None), _block("R03", 99.0)]
     assert repair_ocr_labels(kept, 60.0) == kept
     assert dataclasses.replace(kept[0]) == kept[0]
+
+
+def test_a_scan_with_no_table_is_screened_not_read_in_full(tmp_path, rules, monkeypatch):
+    """A scanned letter costs a quick low-resolution OCR, not a full one per page: with
+    `--ocr auto` nothing in it looks like a recommendation table, so no page is read in
+    full; `--ocr force` still reads every page."""
+    import pipeline.read.pdf
+    from pdfgen import Flow
+
+    f = Flow(tmp_path / "letter.pdf", size=11)
+    for line in ["Dear Councillor,", "Thank you for your letter about the library opening hours.",
+                 "The service will write to you again after the budget meeting.", "Yours sincerely,"]:
+        f.text(line)
+    f.save()
+    letter = scan(tmp_path / "letter.pdf", tmp_path / "letter-scanned.pdf")
+    full = pipeline.read.pdf.ocr_page
+
+    def refuse(*a, **k):
+        raise AssertionError("a page was OCR'd in full")
+
+    monkeypatch.setattr(pipeline.read.pdf, "ocr_page", refuse)
+    x = extract_file(letter, rules)
+    assert x.status == "no_tracking_table" and "a quick OCR of 1 image-only page(s) found no recommendation table" in x.message
+    monkeypatch.setattr(pipeline.read.pdf, "ocr_page", full)
+    forced = extract_file(letter, rules, ocr=OcrMode.FORCE)
+    assert forced.status == "no_tracking_table" and "1 page(s) OCR'd" in forced.message

@@ -14,6 +14,7 @@ import functools
 import os
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -56,6 +57,9 @@ class Ocr:
     mode: OcrMode = OcrMode.AUTO
     rules: OcrRules | None = None
     settings: Settings = DEFAULT
+    # Whether a page's text looks like a recommendation table (the pre-filter's test): with
+    # it, `auto` screens image-only pages cheaply before reading them in full.
+    looks_like_table: Callable[[str], bool] | None = None
 
     def wanted(self, page: Page, image_share: float) -> bool:
         """Whether `page` (as its text layer gave it) is OCR'd: always with `force`; with

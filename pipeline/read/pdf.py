@@ -25,9 +25,9 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from pipeline.models import Document, Page, Word
 from pipeline.read.lines import group_lines
-from pipeline.read.ocr import Ocr, OcrUnavailable, ocr_page
+from pipeline.read.ocr import Ocr, OcrUnavailable, ocr_page, screen_text, tesseract_version
 from pipeline.settings import DEFAULT, Settings
-from pipeline.vocab import Status
+from pipeline.vocab import OcrMode, Status
 
 # pdfminer logs every recoverable oddity of malformed files at WARNING.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
@@ -132,12 +132,11 @@ def _classify(exc: BaseException) -> ReadError:
     return ReadError(Status.CORRUPT, f"cannot parse PDF: {type(inner).__name__}: {text}")
 
 
-def iter_pages(path: str | Path, pages: list[int] | None = None, settings: Settings = DEFAULT,
-               ocr: Ocr | None = None) -> Iterator[Page]:
-    """Yield the pages of a PDF (1-based numbers in `pages`, default all), closing each.
+def iter_pages(path: str | Path, pages: list[int] | None = None,
+               settings: Settings = DEFAULT) -> Iterator[tuple[Page, float]]:
+    """Yield the pages of a PDF as its text layer gives them (1-based numbers in `pages`,
+    default all), each with the share of it images cover (computed for pages with few words).
 
-    An image-only page is read by OCR when `ocr` wants it (`read.ocr`); one left unread
-    (OCR off, or Tesseract missing) is marked `unread_image`.
     Raises ReadError for a file that is not a readable PDF.
     """
     path = Path(path)
@@ -175,19 +174,36 @@ def iter_pages(path: str | Path, pages: list[int] | None = None, settings: Setti
                 raise  # the worker's memory cap: the file is too large, not corrupt
             except Exception as exc:
                 raise _classify(exc) from exc
-            yield _with_ocr(path, result, share, settings, ocr)
+            yield result, share
 
 
-def _with_ocr(path: Path, page: Page, image_share: float, settings: Settings, ocr: Ocr | None) -> Page:
-    """`page`, or its OCR when `ocr` wants it; an image-only page left unread is marked."""
-    if ocr is not None and ocr.wanted(page, image_share):
-        try:
-            return ocr_page(path, page.number, page.width, page.height, ocr)
-        except OcrUnavailable:
-            pass
-    if not page.words and image_share >= settings.ocr_min_image_share:
-        return dataclasses.replace(page, unread_image=True)
-    return page
+def _with_ocr(path: Path, layer: list[tuple[Page, float]], settings: Settings, ocr: Ocr | None) -> list[Page]:
+    """The pages, those `ocr` wants read by OCR; image-only pages left unread are marked.
+
+    With `--ocr auto` the image-only pages are first screened by a cheap OCR: when neither
+    they nor the text layer look like a recommendation table (`ocr.looks_like_table`), none
+    is read in full (a scanned letter costs a fraction of a second, not seconds a page) and
+    they are marked `ocr_screened`.
+    """
+    todo = [p.number for p, share in layer if ocr is not None and ocr.wanted(p, share)]
+    if ocr is not None and todo and ocr.mode == OcrMode.AUTO and ocr.looks_like_table is not None \
+            and tesseract_version() is not None:
+        texts = [" ".join(w.text for w in p.words) for p, _ in layer if p.number not in todo]
+        texts += [screen_text(path, n, ocr) for n in todo]
+        if not any(ocr.looks_like_table(t) for t in texts):
+            return [dataclasses.replace(p, ocr_screened=True) if p.number in todo else p for p, _ in layer]
+    out = []
+    for page, share in layer:
+        if page.number in todo:
+            try:
+                out.append(ocr_page(path, page.number, page.width, page.height, ocr))  # type: ignore[arg-type]
+                continue
+            except OcrUnavailable:
+                pass
+        if not page.words and share >= settings.ocr_min_image_share:
+            page = dataclasses.replace(page, unread_image=True)
+        out.append(page)
+    return out
 
 
 def page_count(path: str | Path) -> int:
@@ -240,7 +256,7 @@ def read_document(path: str | Path, sha256: str | None = None, pages: tuple[int,
     Raises ReadError (status empty/encrypted/corrupt/not_pdf) for unreadable files.
     """
     path = Path(path)
-    read = tuple(iter_pages(path, list(pages) if pages else None, settings, ocr))
+    read = tuple(_with_ocr(path, list(iter_pages(path, list(pages) if pages else None, settings)), settings, ocr))
     if not read and not pages:
         raise ReadError(Status.EMPTY, "PDF has no pages")
     return Document(
