@@ -360,7 +360,7 @@ def report(year: str | None, year_kind: str, fmt: str, council: str | None, out:
     _output_file(out, "--out")
     years = report_years(data, year_kind, council)
     if council is not None and not years:
-        known = read_only_query_councils(data)
+        known = _councils(data)
         raise click.BadParameter(f"no recommendation of {council!r} under {data} (councils: {', '.join(known) or 'none'})",
                                  param_hint="--council")
     if year is not None:
@@ -503,7 +503,7 @@ def inspect(pdf: str, page: int | None, png: str | None, scheme: str | None, ocr
         click.echo(f"wrote {png} (page {number})", err=True)
 
 
-def read_only_query_councils(data: str) -> list[str]:
+def _councils(data: str) -> list[str]:
     """The councils of the reports under `data`."""
     from pipeline.analysis.query import read_only_query
 

@@ -7,6 +7,7 @@ and recommendations when the file is a tracking report.  Nothing is written here
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import time
@@ -117,18 +118,18 @@ def _ocr_note(doc: Document) -> str:
     return f"; {len(doc.ocr_pages)} page(s) OCR'd{mean}"
 
 
-def choose_pages(path: str | Path, rules: Rules, ocr: Ocr | None = None) -> PageSelection | None:
-    """The pre-filter's choice of pages for a long document; None = parse every page
-    (short documents, and files pdfium cannot read). A long document without a text layer
-    is screened by a cheap low-resolution OCR when `ocr` is on."""
+def choose_pages(path: str | Path, rules: Rules, ocr: Ocr | None = None) -> tuple[PageSelection | None, bool]:
+    """The pre-filter's choice of pages for a long document (None = parse every page: short
+    documents, and files pdfium cannot read), and whether it was made by screening a
+    document without a text layer with a cheap low-resolution OCR (when `ocr` is on)."""
     texts = page_texts(path, min_pages=rules.prefilter.min_pages)
     if texts is None:
-        return None
+        return None, False
     if not any(t.strip() for t in texts):
         if ocr is None or ocr.mode == OcrMode.NEVER or tesseract_version() is None:
-            return None
-        texts = [screen_text(path, n, ocr) for n in range(1, len(texts) + 1)]
-    return select_pages(texts, rules)
+            return None, False
+        return select_pages([screen_text(path, n, ocr) for n in range(1, len(texts) + 1)], rules), True
+    return select_pages(texts, rules), False
 
 
 def extract_file(path: str | Path, rules: Rules, scheme_id: str | None = None, sha256: str | None = None,
@@ -155,7 +156,9 @@ def extract_file(path: str | Path, rules: Rules, scheme_id: str | None = None, s
     except OSError as exc:
         return done(Status.ERROR, f"cannot read file: {exc.strerror or exc}")
     try:
-        selection = None if all_pages else choose_pages(path, rules, reader)
+        selection, screened = (None, False) if all_pages else choose_pages(path, rules, reader)
+        if screened:  # the chosen pages were screened already: read them in full at once
+            reader = dataclasses.replace(reader, looks_like_table=None)
         if selection is not None and selection.pages == ():
             return done(Status.NO_TRACKING_TABLE, f"no page of {selection.n_pages} looks like a tracking table "
                         "(pre-filter; --all-pages parses every page)", selection.n_pages, sha=sha)

@@ -117,9 +117,10 @@ def stats_by_year(data: str | Path, by: str, council: str | None = None) -> pd.D
     every recommendation once, at its latest assessment."""
     kind = YEAR_GROUPS[by]
     everything = of_council(history(data), council)
+    if everything.empty:
+        return stats(everything, by)  # one "All" row of zeros
     rows = [_counts(h, by, y) for y in years(everything, kind) if len(h := period(data, y, kind, council))]
-    out = stats(everything, by)
-    return pd.DataFrame([*rows, out.iloc[-1].to_dict()], columns=out.columns)
+    return pd.DataFrame([*rows, _counts(everything, by, "All")], columns=[by, *map(str, STATS_COLUMNS)])
 
 
 def flag_counts(hist: pd.DataFrame, by: str, names: list[str]) -> pd.DataFrame:
