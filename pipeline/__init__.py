@@ -9,5 +9,5 @@ annual report; Parquet only). Beside them: models (records), vocab (enums), rule
 settings (rules/ files), text (one text key). The run layer: jobs, ingest, cluster, cli.
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 PARSER_VERSION = f"scrutiny-tracking/{__version__}"

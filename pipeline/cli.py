@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import click
-from tqdm import tqdm
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from pipeline.analysis.stats import Table
     from pipeline.ingest import IngestSummary
     from pipeline.models import Extraction
     from pipeline.rules import Rules
@@ -160,6 +160,8 @@ class _Progress:
     """The progress bar on stderr (files, with the records so far); called once per file."""
 
     def __init__(self, targets: list[str], quiet: bool):
+        from tqdm import tqdm
+
         from pipeline.ingest import find_pdfs
 
         total = len(find_pdfs(targets))
@@ -231,17 +233,16 @@ def _plain(v: object) -> object:
     every kind of null (None, NaN, NaT, pd.NA) as None."""
     import datetime as dt
 
-    import pandas as pd
-
+    pd = sys.modules.get("pandas")  # a pandas value can only come from a loaded pandas
     if hasattr(v, "tolist") and not isinstance(v, (str, bytes)):
         v = v.tolist()  # numpy arrays and scalars
     if isinstance(v, (list, tuple)):
         return [_plain(x) for x in v]
     if isinstance(v, dict):
         return {k: _plain(x) for k, x in v.items()}
-    if v is None or (isinstance(v, float) and v != v) or v is pd.NaT or v is pd.NA:
+    if v is None or (isinstance(v, float) and v != v) or (pd is not None and (v is pd.NaT or v is pd.NA)):
         return None
-    if isinstance(v, pd.Timestamp):
+    if pd is not None and isinstance(v, pd.Timestamp):
         return v.date() if v == v.normalize() else v.to_pydatetime()
     if isinstance(v, dt.datetime) and v.time() == dt.time() and v.tzinfo is None:
         return v.date()
@@ -262,10 +263,14 @@ def _text(v: object) -> str:
     return str(v)
 
 
-def _emit(df: pd.DataFrame, fmt: str) -> None:
-    """Print a frame as table, csv, json or markdown (data on stdout)."""
-    rows = [[_plain(v) for v in row] for row in df.itertuples(index=False)]
-    cols = [str(c) for c in df.columns]
+def _emit(table: Table | pd.DataFrame, fmt: str) -> None:
+    """Print a table (or frame) as table, csv, json or markdown (data on stdout)."""
+    from pipeline.analysis.stats import Table
+
+    if isinstance(table, Table):
+        cols, rows = [str(c) for c in table.columns], [[_plain(r[c]) for c in table.columns] for r in table.rows]
+    else:
+        cols, rows = [str(c) for c in table.columns], [[_plain(v) for v in row] for row in table.itertuples(index=False)]
     if fmt == "json":
         click.echo(json.dumps([dict(zip(cols, r)) for r in rows], default=str, indent=1, ensure_ascii=False))
         return
@@ -284,10 +289,10 @@ def _emit(df: pd.DataFrame, fmt: str) -> None:
         click.echo("|" + "---|" * len(cols))
         for r in text:
             click.echo("| " + " | ".join(v.replace("|", "\\|") for v in r) + " |")
-    else:
-        import pandas as pd
-
-        click.echo(pd.DataFrame(text, columns=cols).to_string(index=False))
+    else:  # columns right-aligned to their widest cell, one space apart
+        widths = [max(len(c), *(len(r[i]) for r in text)) for i, c in enumerate(cols)]
+        for r in [cols, *text]:
+            click.echo(" ".join(v.rjust(w) for v, w in zip(r, widths)).rstrip())
 
 
 @cli.command(context_settings=CONTEXT)
@@ -309,14 +314,13 @@ def stats(by: str, flags: bool, fmt: str, data: str) -> None:
     """
     from pipeline.analysis.stats import YEAR_GROUPS, flag_counts, stats_by_year
     from pipeline.analysis.stats import stats as compute
-    from pipeline.datasets.history import history
+    from pipeline.datasets.history import history_rows
 
     if not Path(data, "recommendations").is_dir():
         raise click.UsageError(f"no datasets under {data}: run `scrutiny ingest` first")
-    hist = history(data)
+    hist = history_rows(data)
     if flags:
-        names = sorted({f for fs in hist.get("flags", []) for f in fs}) if not hist.empty else []
-        _emit(flag_counts(hist, by, names), fmt)
+        _emit(flag_counts(hist, by, sorted({f for r in hist for f in r.flags})), fmt)
     elif by in YEAR_GROUPS:  # a year's row counts what that year's annual report counts
         _emit(stats_by_year(data, by), fmt)
     else:

@@ -254,6 +254,16 @@ class Recommendation:
 
 
 @dataclass(frozen=True)
+class SchemeCategory:
+    """One category of the scheme a report was read with, as the rules define it."""
+
+    code: int
+    label: str
+    outcome: str
+    criteria: str
+
+
+@dataclass(frozen=True)
 class Report:
     """A normalised report record (one row of `reports`)."""
 
@@ -269,6 +279,7 @@ class Report:
     category_scheme: str | None
     scheme_rule: str | None
     provenance: tuple[Provenance, ...] = field(default=())
+    scheme_categories: tuple[SchemeCategory, ...] = ()  # the scheme's definitions, kept with the data
 
 
 @dataclass(frozen=True)

@@ -131,6 +131,7 @@ class Category(_Strict):
     label: str
     synonyms: list[str] = []
     outcome: Outcome
+    criteria: str = ""  # what the council's "Category / Criteria" appendix says the category means
     asks_anticipated_date: bool = False
 
 

@@ -7,14 +7,14 @@ from click.testing import CliRunner
 from conftest import N_RECS, gold_latest
 from pipeline.analysis.stats import financial_year, municipal_year, stats, year_bounds
 from pipeline.cli import cli
-from pipeline.datasets.history import history, normalise_title
+from pipeline.datasets.history import history, history_rows, normalise_title
 
 
 def test_history_and_stats_equal_gold(public_out, rules):
     latest, rounds = gold_latest()
-    hist = history(public_out)
+    hist = history_rows(public_out)
     assert len(hist) == len(latest) == 24
-    table = stats(hist, "year").set_index("year")
+    table = stats(hist, "year").frame().set_index("year")
     outcomes = [o for o, _ in latest.values()]
     assert table.loc["All", "recommendations"] == len(latest)
     assert table.loc["All", "achieved"] == sum(o in ("achieved", "achieved_late") for o in outcomes)
@@ -65,7 +65,7 @@ def test_year_bounds_rejects(label):
 
 def test_stats_by_financial_year_equal_gold(public_out, rules):
     latest, _ = gold_latest()
-    table = stats(history(public_out), "financial-year").set_index("financial-year")
+    table = stats(history_rows(public_out), "financial-year").frame().set_index("financial-year")
     expected: dict[str, list[str]] = {}
     for outcome, day in latest.values():
         start = day.year if day.month >= 4 else day.year - 1
@@ -136,7 +136,7 @@ def test_missing_values_never_crash_and_count_as_uncategorised(tmp_path, rules):
     from pipeline.ingest import rebuild_history
 
     assert rebuild_history(tmp_path, rules) == 2
-    table = stats(history(tmp_path), "year").set_index("year")
+    table = stats(history_rows(tmp_path), "year").frame().set_index("year")
     assert table.loc["All", "recommendations"] == 2 and table.loc["All", "uncategorised"] == 1
     runner = CliRunner()
     r = runner.invoke(cli, ["stats", "--data", str(tmp_path), "--format", "json"])

@@ -224,6 +224,13 @@ def test_committee_paper_sections(public_out, tmp_path):
     assert len(r.reviews) == r.reviews[["Council", "Review"]].drop_duplicates().shape[0] == 4  # one row per review
     assert r.reviews["Recommendations"].sum() == h["recommendations"]
     assert set(r.categories_used["Scheme"]) == {"birmingham", "stockton"}
+    # Each scheme's whole scale with its criteria, stored with the reports at ingest.
+    cats = r.categories_used.set_index(["Scheme", "Code"])
+    assert len(cats.loc["birmingham"]) == 6 and len(cats.loc["stockton"]) == 4
+    assert cats.loc[("birmingham", 2), "Category"] == "Achieved (Late)"
+    assert cats.loc[("birmingham", 2), "Criteria"].endswith("fully implemented but not within the timescale specified.")
+    assert cats.loc[("stockton", 2), "Counted as"] == "in_progress"
+    assert "there is no prospect of it being achieved" in html
     assert len(r.sources) >= 1 and r.sources["File"].str.endswith(".pdf").all()
 
 

@@ -20,8 +20,9 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.analysis.query import read_only_query
-from pipeline.analysis.stats import COUNTS, council_year, of_council, period, stats, year_bounds, years
-from pipeline.datasets.history import history
+from pipeline.analysis.stats import COUNTS, council_year, period, stats, year_bounds, years
+from pipeline.datasets.history import frame
+from pipeline.datasets.schema import HistoryRow
 from pipeline.vocab import ACHIEVED, UNCATEGORISED, Outcome
 
 # Outcome colours: one palette for every chart so a category reads the same everywhere.
@@ -52,7 +53,7 @@ class AnnualReport:
     open_recs: pd.DataFrame
     reviews: pd.DataFrame  # one row per review: lead member, date approved, rounds, outcomes
     sources: pd.DataFrame  # the tracking reports the figures come from (one copy of each)
-    categories_used: pd.DataFrame  # each scheme's categories as the reports print them
+    categories_used: pd.DataFrame  # each scheme's categories: label, counted as, criteria
     data_as_at: dt.date | None  # the latest report date in the data
     challenge: pd.DataFrame  # latest assessments carrying challenge flags
     council: str | None = None  # the one council reported on (None: every council)
@@ -61,28 +62,26 @@ class AnnualReport:
 
 
 
-def _headline(h: pd.DataFrame) -> dict[str, object]:
-    row = stats(h, "council").iloc[-1]
+def _headline(rows: list[HistoryRow]) -> dict[str, object]:
+    row = stats(rows, "council").row("All")
     return {
-        **{str(c): int(row[str(c)]) for c in COUNTS},
+        **{str(c): row[str(c)] for c in COUNTS},
         "share_late_of_achieved": row["share_late_of_achieved"],
-        "achieved_where_lateness_recorded": int(row["achieved_where_lateness_recorded"]),
+        "achieved_where_lateness_recorded": row["achieved_where_lateness_recorded"],
         "median_rounds_to_achievement": row["median_rounds_to_achievement"],
-        "reviews": int(h[["council", "review_key"]].drop_duplicates().shape[0]) if len(h) else 0,
-        "councils": int(h["council"].nunique()) if len(h) else 0,
+        "reviews": len({(r.council, r.review_key) for r in rows}),
+        "councils": len({r.council for r in rows if r.council is not None}),
     }
 
 
 def _trend(data: str | Path, kind: str, until: str | None, council: str | None = None) -> pd.DataFrame:
     """One row per council year: that year's report headline (same period rule), and the
     change in the share achieved since the year before (percentage points)."""
-    everything = of_council(history(data), council)
     rows = []
-    for y in years(everything, kind):
+    for y in years(period(data, None, kind, council), kind):
         if until is not None and y > until:
             break
-        h = period(data, y, kind, council)
-        if len(h):
+        if h := period(data, y, kind, council):
             rows.append({"year": y, **_headline(h)})
     trend = pd.DataFrame(rows)
     if len(trend):
@@ -134,16 +133,23 @@ def _sources(data: str | Path, h: pd.DataFrame) -> pd.DataFrame:
 
 
 def _categories_used(data: str | Path, council: str | None) -> pd.DataFrame:
-    """Each scheme's categories as the reports print them: code, label, what it counts as
-    (of one council's reports, when given)."""
-    df = read_only_query(data, "select distinct council, category_scheme, category_code, category_label, "
-                               "category_outcome from recommendations where category_code is not null")
+    """Each scheme's categories: code, label, the outcome it counts as and its criteria, as
+    stored with the reports read with it (of one council's reports, when given). A scheme
+    whose reports carry no definitions (written by an older parser) lists the categories its
+    recommendations print, without criteria."""
+    defined = read_only_query(data, "select distinct council, category_scheme, c.code as category_code, "
+                                    "c.label as category_label, c.outcome as category_outcome, c.criteria from "
+                                    "(select council, category_scheme, unnest(scheme_categories) as c from reports)")
+    printed = read_only_query(data, "select distinct council, category_scheme, category_code, category_label, "
+                                    "category_outcome, '' as criteria from recommendations "
+                                    "where category_code is not null")
+    df = pd.concat([defined, printed[~printed["category_scheme"].isin(set(defined["category_scheme"]))]])
     if council is not None:
         df = df[df["council"].fillna("").str.casefold() == council.casefold()]
-    df = df.drop(columns="council").drop_duplicates().sort_values(["category_scheme", "category_code"])
+    df = df.drop(columns="council").drop_duplicates(["category_scheme", "category_code"])
     cols = {"category_scheme": "Scheme", "category_code": "Code", "category_label": "Category",
-            "category_outcome": "Counted as"}
-    return df.rename(columns=cols).reset_index(drop=True)
+            "category_outcome": "Counted as", "criteria": "Criteria"}
+    return df.sort_values(["category_scheme", "category_code"]).rename(columns=cols).reset_index(drop=True)
 
 
 def _challenge(h: pd.DataFrame) -> pd.DataFrame:
@@ -171,14 +177,15 @@ def _open(h: pd.DataFrame) -> pd.DataFrame:
 
 def report_years(data: str | Path, kind: str = "municipal", council: str | None = None) -> list[str]:
     """The council years in which a recommendation (of `council`) was assessed."""
-    return years(of_council(history(data), council), kind)
+    return years(period(data, None, kind, council), kind)
 
 
 def build_report(data: str | Path, year: str | None = None, kind: str = "municipal",
                  council: str | None = None) -> AnnualReport:
     """The report for council `year` (like `2016/17`; None = all years) over the datasets in
     `data`, of one `council` (None = every council)."""
-    h = period(data, year, kind, council)
+    rows = period(data, year, kind, council)
+    h = frame(rows)
     if council is not None and len(h):
         council = str(h["council"].iloc[0])  # the council's name as its reports print it
     if year is not None:
@@ -187,9 +194,9 @@ def build_report(data: str | Path, year: str | None = None, kind: str = "municip
     empty = pd.DataFrame()
     report = AnnualReport(
         period=year or "all years", kind=kind, generated=dt.date.today(),
-        headline=_headline(h),
-        by_committee=stats(h, "committee") if len(h) else empty,
-        by_portfolio=stats(h, "portfolio") if len(h) else empty,
+        headline=_headline(rows),
+        by_committee=stats(rows, "committee").frame() if rows else empty,
+        by_portfolio=stats(rows, "portfolio").frame() if rows else empty,
         trend=_trend(data, kind, year, council), categories=_categories(h), open_recs=_open(h),
         challenge=_challenge(h), council=council, reviews=_reviews(h, data), sources=_sources(data, h),
         categories_used=_categories_used(data, council),

@@ -1,20 +1,27 @@
 """Completion statistics over the history: counts per group, council years.
 
-`stats(history, by)`: per group, each recommendation counted once at its latest
-assessment; `council_year` / `year_bounds` for municipal (May-April) and financial
-(April-March) years.
+`stats(rows, by)`: per group, each recommendation counted once at its latest
+assessment; `period` is the one rule that says which recommendations a year counts;
+`council_year` / `year_bounds` for municipal (May-April) and financial (April-March)
+years. Plain Python over history rows (no pandas), so `scrutiny stats` starts quickly;
+`Table.frame()` gives a DataFrame.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import statistics
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from pipeline.datasets.history import history
+from pipeline.datasets.history import history_rows
+from pipeline.datasets.schema import HistoryRow
 from pipeline.vocab import ACHIEVED, COUNTED, GROUPS, UNCATEGORISED, Outcome
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # First month of each kind of year: municipal May-April, financial April-March, calendar.
 YEAR_START = {"municipal": 5, "financial": 4, "calendar": 1}
@@ -25,7 +32,7 @@ YEAR_GROUPS = {"municipal-year": "municipal", "financial-year": "financial", "ye
 def council_year(d: dt.date | None, kind: str = "municipal") -> str | None:
     """The municipal (May-April) or financial (April-March) year of a date, as `2016/17`;
     the calendar year as `2016`."""
-    if d is None or pd.isna(d):
+    if not isinstance(d, dt.date) or d != d:  # None, or pandas' NaT (which differs from itself)
         return None
     if kind == "calendar":
         return str(d.year)
@@ -63,108 +70,118 @@ COUNTS = ("recommendations", "achieved", Outcome.ACHIEVED_LATE, Outcome.NOT_ACHI
 # `achieved_where_lateness_recorded`: the achieved recommendations whose scheme has an
 # "achieved late" category, the figure `share_late_of_achieved` is over.
 STATS_COLUMNS = (*COUNTS, "achieved_where_lateness_recorded", "share_late_of_achieved", "median_rounds_to_achievement")
+UNKNOWN = "(unknown)"  # the group of a recommendation whose grouping value is missing
 
 
-def _counts(g: pd.DataFrame, by: str, group: object) -> dict:
-    outcome = g["latest_outcome"]
-    ach = g[outcome.isin(ACHIEVED)]  # "achieved" counts achieved late too
+@dataclass(frozen=True)
+class Table:
+    """A result table: its column names, and one dict per row keyed by them."""
+
+    columns: tuple[str, ...]
+    rows: tuple[dict[str, Any], ...]
+
+    def row(self, first: object) -> dict[str, Any]:
+        """The row whose first column is `first` (e.g. "All"); KeyError when none is."""
+        for r in self.rows:
+            if r[self.columns[0]] == first:
+                return r
+        raise KeyError(first)
+
+    def frame(self) -> pd.DataFrame:
+        """The table as a pandas DataFrame."""
+        import pandas as pd
+
+        return pd.DataFrame(list(self.rows), columns=list(self.columns))
+
+
+def _counts(rows: list[HistoryRow], by: str, group: object) -> dict[str, Any]:
+    ach = [r for r in rows if r.latest_outcome in ACHIEVED]  # "achieved" counts achieved late too
     # Share late only among schemes that have an "achieved late" category.
-    with_late = ach[ach["achieved_late"].notna()]
-    late = int((outcome == Outcome.ACHIEVED_LATE).sum())
-    rounds = ach["rounds_to_achievement"].dropna()
+    with_late = [r for r in ach if r.achieved_late is not None]
+    late = sum(r.latest_outcome == Outcome.ACHIEVED_LATE for r in rows)
+    to_achieve = [r.rounds_to_achievement for r in ach if r.rounds_to_achievement is not None]
     return {
-        by: group, "recommendations": len(g), "achieved": len(ach),
-        **{str(o): int((outcome == o).sum()) for o in COUNTS[2:6]},
+        by: group, "recommendations": len(rows), "achieved": len(ach),
+        **{str(o): sum(r.latest_outcome == o for r in rows) for o in COUNTS[2:6]},
         # No category read: counted, never dropped.
-        UNCATEGORISED: int((~outcome.isin(COUNTED)).sum()),
+        UNCATEGORISED: sum(r.latest_outcome not in COUNTED for r in rows),
         "achieved_where_lateness_recorded": len(with_late),
-        "share_late_of_achieved": round(late / len(with_late), 3) if len(with_late) else None,
-        "median_rounds_to_achievement": float(rounds.median()) if len(rounds) else None,
+        "share_late_of_achieved": round(late / len(with_late), 3) if with_late else None,
+        "median_rounds_to_achievement": float(statistics.median(to_achieve)) if to_achieve else None,
     }
 
 
-def of_council(hist: pd.DataFrame, council: str | None) -> pd.DataFrame:
-    """The history of one council (all when None; names compared case-insensitively)."""
-    if council is None or hist.empty:
-        return hist
-    return hist[hist["council"].fillna("").str.casefold() == council.casefold()].reset_index(drop=True)
+def group_of(row: HistoryRow, by: str) -> str:
+    """The group of one recommendation under `stats --by` (years of its latest assessment)."""
+    if by in YEAR_GROUPS:
+        value: object = council_year(row.last_report_date, YEAR_GROUPS[by])
+    else:
+        value = getattr(row, GROUPS[by])
+    return UNKNOWN if value is None else str(value)
 
 
-def period(data: str | Path, label: str | None, kind: str, council: str | None = None) -> pd.DataFrame:
+def _check(by: str) -> None:
+    if by not in GROUPS:
+        raise ValueError(f"unknown grouping {by!r}; choose from {', '.join(GROUPS)}")
+
+
+def of_council(rows: list[HistoryRow], council: str | None) -> list[HistoryRow]:
+    """The history rows of one council (all when None; names compared case-insensitively)."""
+    if council is None:
+        return rows
+    return [r for r in rows if (r.council or "").casefold() == council.casefold()]
+
+
+def period(data: str | Path, label: str | None, kind: str, council: str | None = None) -> list[HistoryRow]:
     """The counting rule of every yearly figure (`stats` by year and the annual report): the
     recommendations assessed in year `label`, each at its latest assessment up to the
     year's end (later rounds are not yet known); every one at its latest when `label` is None."""
     if label is None:
-        return of_council(history(data), council)
+        return of_council(history_rows(data), council)
     first, last = year_bounds(label, kind)
-    hist = of_council(history(data, as_of=last), council)
-    if hist.empty:
-        return hist
-    return hist[pd.to_datetime(hist["last_report_date"]).dt.date >= first].reset_index(drop=True)
+    return [r for r in of_council(history_rows(data, as_of=last), council)
+            if r.last_report_date is not None and r.last_report_date >= first]
 
 
-def years(hist: pd.DataFrame, kind: str) -> list[str]:
-    """The years (of `kind`) in which a recommendation of `hist` was assessed."""
-    if hist.empty:
-        return []
-    dates = [*hist["first_report_date"], *hist["last_report_date"]]
+def years(rows: list[HistoryRow], kind: str) -> list[str]:
+    """The years (of `kind`) in which a recommendation of `rows` was assessed."""
+    dates = [d for r in rows for d in (r.first_report_date, r.last_report_date)]
     return sorted({y for y in (council_year(d, kind) for d in dates) if y})
 
 
-def stats_by_year(data: str | Path, by: str, council: str | None = None) -> pd.DataFrame:
+def stats(rows: list[HistoryRow], by: str = "year") -> Table:
+    """Completion statistics per group, each recommendation counted once at its latest
+    assessment (the last tracking round that reported it), and an "All" row."""
+    _check(by)
+    cols = (by, *map(str, STATS_COLUMNS))
+    groups: dict[str, list[HistoryRow]] = {}
+    for r in rows:
+        groups.setdefault(group_of(r, by), []).append(r)
+    # Nothing tracked (yet, or in this period) still gives the "All" row, of zeros.
+    return Table(cols, (*(_counts(groups[g], by, g) for g in sorted(groups)), _counts(rows, by, "All")))
+
+
+def stats_by_year(data: str | Path, by: str, council: str | None = None) -> Table:
     """`stats` grouped by year (`by` one of YEAR_GROUPS) under the report's counting rule
     (`period`): a year's row counts what that year's annual report counts; "All" counts
     every recommendation once, at its latest assessment."""
     kind = YEAR_GROUPS[by]
-    everything = of_council(history(data), council)
-    if everything.empty:
-        return stats(everything, by)  # one "All" row of zeros
-    rows = [_counts(h, by, y) for y in years(everything, kind) if len(h := period(data, y, kind, council))]
-    return pd.DataFrame([*rows, _counts(everything, by, "All")], columns=[by, *map(str, STATS_COLUMNS)])
+    everything = period(data, None, kind, council)
+    rows = [_counts(p, by, y) for y in years(everything, kind) if (p := period(data, y, kind, council))]
+    return Table((by, *map(str, STATS_COLUMNS)), (*rows, _counts(everything, by, "All")))
 
 
-def flag_counts(hist: pd.DataFrame, by: str, names: list[str]) -> pd.DataFrame:
+def flag_counts(rows: list[HistoryRow], by: str, names: list[str]) -> Table:
     """Per group (and "All"): recommendations whose latest assessment carries each challenge
     flag of `names`, and how many carry any."""
-    if by not in GROUPS:
-        raise ValueError(f"unknown grouping {by!r}; choose from {', '.join(GROUPS)}")
-    cols = [by, "recommendations", "flagged", *names]
-    if hist.empty:
-        return pd.DataFrame([{by: "All", **dict.fromkeys(cols[1:], 0)}], columns=cols)
-    h = _grouped(hist)
-    flags = h["flags"].map(lambda f: set(f) if f is not None else set())
+    _check(by)
 
-    def row(group: object, mask: pd.Series) -> dict:
-        f = flags[mask]
-        return {by: group, "recommendations": int(mask.sum()), "flagged": int(f.map(bool).sum()),
-                **{n: int(f.map(lambda s, n=n: n in s).sum()) for n in names}}
+    def row(group: str, members: list[HistoryRow]) -> dict[str, Any]:
+        return {by: group, "recommendations": len(members), "flagged": sum(bool(r.flags) for r in members),
+                **{n: sum(n in r.flags for r in members) for n in names}}
 
-    key = h[GROUPS[by]].fillna("(unknown)")
-    out = [row(group, key == group) for group in sorted(key.unique())]
-    out.append(row("All", key == key))
-    return pd.DataFrame(out, columns=cols)
-
-
-def _grouped(hist: pd.DataFrame) -> pd.DataFrame:
-    """The history with its grouping columns: calendar, municipal and financial year of the latest assessment."""
-    h = hist.copy()
-    h["year"] = pd.to_datetime(h["last_report_date"]).dt.year.astype("Int64").astype(str)
-    h["municipal_year"] = h["last_report_date"].map(municipal_year)
-    h["financial_year"] = h["last_report_date"].map(financial_year)
-    return h
-
-
-def stats(hist: pd.DataFrame, by: str = "year") -> pd.DataFrame:
-    """Completion statistics per group, each recommendation counted once at its
-    latest assessment (the last tracking round that reported it)."""
-    if by not in GROUPS:
-        raise ValueError(f"unknown grouping {by!r}; choose from {', '.join(GROUPS)}")
-    cols = [str(c) for c in STATS_COLUMNS]
-    if hist.empty:  # nothing tracked (yet, or in this period): one "All" row of zeros
-        zero = {by: "All", **dict.fromkeys(cols[:len(COUNTS) + 1], 0), **dict.fromkeys(cols[len(COUNTS) + 1:])}
-        return pd.DataFrame([zero], columns=[by, *cols])
-    h = _grouped(hist)
-    key = GROUPS[by]
-    out = [_counts(g, by, group) for group, g in h.groupby(h[key].fillna("(unknown)"), sort=True)]
-    out.append(_counts(h, by, "All"))
-    return pd.DataFrame(out, columns=[by, *cols])
+    groups: dict[str, list[HistoryRow]] = {}
+    for r in rows:
+        groups.setdefault(group_of(r, by), []).append(r)
+    return Table((by, "recommendations", "flagged", *names),
+                 (*(row(g, groups[g]) for g in sorted(groups)), row("All", rows)))

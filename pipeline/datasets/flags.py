@@ -10,24 +10,22 @@ the `recommendations` view shows them on each copy.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from pipeline.datasets.history import rounds
+from pipeline.datasets.history import REC_KEY, key_of, rounds
 from pipeline.datasets.schema import FlagRow
 from pipeline.rules import FlagRules
 from pipeline.vocab import ACHIEVED, FlagCheck
 
 
 def _date(v: Any) -> dt.date | None:
-    """A date from what pandas and DuckDB give (date, Timestamp, numpy datetime64, NaT, None)."""
-    if v is None:
+    """A date from what DuckDB or a caller gives (date, datetime, pandas Timestamp; None and NaT unknown)."""
+    if not isinstance(v, dt.date) or v != v:  # NaT is a datetime that differs from itself
         return None
-    ts = pd.Timestamp(v)
-    return None if pd.isna(ts) else ts.date()
+    return v.date() if isinstance(v, dt.datetime) else v
 
 
 def deadline(target_dates: Any) -> dt.date | None:
@@ -84,13 +82,10 @@ def round_flags(now: dict, prev: dict | None, rules: FlagRules) -> list[str]:
 
 def flag_rows(data: str | Path, rules: FlagRules) -> list[FlagRow]:
     """One row per recommendation and round that has flags, for every copy of its report."""
-    recs = rounds(data)
     out: list[FlagRow] = []
-    if recs.empty:
-        return out
-    for _, g in recs.groupby(["council", "review_key", "rec_number"], dropna=False, sort=False):
+    for _, g in itertools.groupby(rounds(data), key=lambda r: key_of(r, REC_KEY)):
         prev: dict | None = None
-        for now in g.to_dict("records"):
+        for now in g:
             flags = round_flags(now, prev, rules)
             if flags:
                 out += [FlagRow(report_id=copy, rec_id=now["rec_id"], flags=flags) for copy in now["copies"]]

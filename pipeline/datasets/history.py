@@ -4,22 +4,36 @@ Reads the written datasets only. A recommendation of a review is identified by c
 normalised review title and rec number; the same report ingested twice (standalone PDF
 and agenda-pack copy) counts once. Each row's outcome is the one stored at ingest, so
 the history does not depend on today's rule files.
+
+Plain Python over DuckDB's rows (no pandas): `scrutiny stats` starts in a fraction of a
+second. `frame(rows)` gives pandas users the same rows as a DataFrame.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 from collections import Counter
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from pipeline.datasets.schema import HistoryRow, columns
 from pipeline.datasets.views import connect, has_parts
 from pipeline.text import fold
 from pipeline.vocab import ACHIEVED, UNCATEGORISED
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# A recommendation's identity across rounds, and a report's (its copies in several files).
+REC_KEY = ("council", "review_key", "rec_number")
+REPORT_KEY = ("council", "review_key", "report_date")
+# The recommendations columns a round carries: what the history and the challenge flags read.
+ROUND_COLUMNS = ("report_id", "source_file", "council", "review_title", "report_date", "rec_id", "rec_number",
+                 "recommendation", "responsible_lead", "target_date", "target_dates", "completed_date",
+                 "anticipated_date", "category_code", "category_label", "category_outcome", "category_scheme",
+                 "achieved_late", "warnings", "flags")
 
 
 def normalise_title(text: object) -> str:
@@ -47,117 +61,127 @@ def group_portfolios(rows: list[HistoryRow]) -> list[HistoryRow]:
     return [dataclasses.replace(r, portfolio=best[r.portfolio.casefold()]) if r.portfolio else r for r in rows]
 
 
-def _int(v: Any) -> int | None:
-    return None if v is None or pd.isna(v) else int(v)
+def _order(values: tuple) -> tuple:
+    """A sort key that puts unknown values (None) last, as SQL's NULLS LAST does."""
+    return tuple((v is None, v) for v in values)
 
 
-def rounds(data: str | Path, as_of: dt.date | None = None) -> pd.DataFrame:
-    """Every tracking round of every recommendation (a `recommendations` row with its
-    report's committee, `review_key` and `copies`: the ids of every file holding that report),
-    one copy of each report, sorted by recommendation and report date."""
-    data = Path(data)
+def key_of(row: dict, names: tuple[str, ...]) -> tuple:
+    """The values of `names` in `row`: a recommendation's (REC_KEY) or report's (REPORT_KEY) identity."""
+    return tuple(row[n] for n in names)
+
+
+def _all_rounds(data: Path) -> list[dict]:
+    """Every recommendations row with its report's committee, `review_key` and `copies`
+    (the ids of every file holding that report), one copy of each report, sorted by
+    recommendation, report date and label."""
     if not has_parts(data, "recommendations"):
-        return pd.DataFrame()
-    con = connect(data)
-    where = "" if as_of is None else "where r.report_date <= ?"
-    recs = con.execute(
-        f"select r.*, p.committee from recommendations r join reports p using (report_id) {where}",
-        [] if as_of is None else [as_of],
-    ).df()
-    if recs.empty:
-        return recs
-    recs["review_key"] = recs["review_title"].map(normalise_title)
-    # The same report in two files (standalone and in an agenda pack): keep one copy.
-    reports = recs[["council", "review_key", "report_date", "report_id", "source_file"]].drop_duplicates("report_id")
-    same = ["council", "review_key", "report_date"]
+        return []
+    cols = ", ".join(f"r.{c}" for c in ROUND_COLUMNS)
+    cur = connect(data).execute(f"select {cols}, p.committee from recommendations r join reports p using (report_id)")
+    names = [d[0] for d in cur.description]
+    recs = [dict(zip(names, values)) for values in cur.fetchall()]
+    for r in recs:
+        r["review_key"] = normalise_title(r["review_title"])
+    # The same report in two files (standalone and in an agenda pack): keep the copy first by path.
+    copies: dict[tuple, set[str]] = {}
+    first: dict[tuple, tuple[str, str]] = {}
+    for r in recs:
+        k = key_of(r, REPORT_KEY)
+        copies.setdefault(k, set()).add(r["report_id"])
+        first[k] = min(first.get(k, (r["source_file"], r["report_id"])), (r["source_file"], r["report_id"]))
+    kept = [{**r, "copies": sorted(copies[k])} for r in recs if first[k := key_of(r, REPORT_KEY)][1] == r["report_id"]]
+    return sorted(kept, key=lambda r: _order((*key_of(r, REC_KEY), r["report_date"], r["rec_id"])))
 
-    def key(row: Any) -> tuple:
-        return tuple(None if pd.isna(row[c]) else row[c] for c in same)
 
-    copies: dict[tuple, list[str]] = {}
-    for _, row in reports.iterrows():
-        copies.setdefault(key(row), []).append(row["report_id"])
-    keep = reports.sort_values("source_file").drop_duplicates(same)["report_id"]
-    recs = recs[recs["report_id"].isin(set(keep))].copy()
-    recs["copies"] = [sorted(set(copies[key(row)])) for _, row in recs.iterrows()]
-    return recs.sort_values(["council", "review_key", "rec_number", "report_date"])
+_ROUNDS: dict[tuple, list[dict]] = {}  # every round under a data directory, by its path and stamp
+
+
+def rounds(data: str | Path, as_of: dt.date | None = None) -> list[dict]:
+    """Every tracking round of every recommendation (a `recommendations` row with its
+    report's committee, `review_key` and `copies`), one copy of each report, sorted by
+    recommendation and report date; with `as_of`, only reports dated up to that day.
+
+    Read once per process while the datasets are unchanged (the annual report and `stats`
+    by year ask for every year's history)."""
+    path = Path(data).resolve()
+    key = (str(path), _stamp(path))
+    if key not in _ROUNDS:
+        _ROUNDS.clear()
+        _ROUNDS[key] = _all_rounds(path)
+    every = _ROUNDS[key]
+    if as_of is None:
+        return every
+    return [r for r in every if r["report_date"] is not None and r["report_date"] <= as_of]
+
+
+def _history_row(key: tuple, g: list[dict]) -> HistoryRow:
+    """One recommendation's row from its rounds `g` (in round order)."""
+    council, review_key, number = key
+    last = g[-1]
+    outcome = last["category_outcome"]
+    completed, target = last["completed_date"], last["target_date"]
+    return HistoryRow(
+        council=council, review_title=last["review_title"], review_key=review_key, rec_number=number,
+        rec_id=last["rec_id"], first_report_date=g[0]["report_date"], last_report_date=last["report_date"],
+        n_rounds=len(g), report_dates=[r["report_date"] for r in g],
+        categories=[r["category_code"] for r in g],  # aligned with the rounds, nulls kept
+        outcomes=[r["category_outcome"] or UNCATEGORISED for r in g],
+        latest_category=last["category_code"], latest_label=last["category_label"], latest_outcome=outcome,
+        category_scheme=last["category_scheme"], committee=last["committee"],
+        achieved=outcome in ACHIEVED if outcome else None,
+        # Stored at ingest: null where the record's scheme has no "achieved late" category.
+        achieved_late=last["achieved_late"],
+        rounds_to_achievement=next((i + 1 for i, r in enumerate(g) if r["category_outcome"] in ACHIEVED), None),
+        target_date=target, completed_date=completed,
+        days_late=(completed - target).days if completed and target else None,
+        anticipated_date=last["anticipated_date"], portfolio=portfolio(last["responsible_lead"]),
+        recommendation=last["recommendation"], responsible_lead=last["responsible_lead"],
+        flags=list(last["flags"] or []),
+    )
+
+
+_ROWS: dict[tuple, list[HistoryRow]] = {}  # history rows of this process, by data, as_of and stamp
 
 
 def history_rows(data: str | Path, as_of: dt.date | None = None) -> list[HistoryRow]:
-    """Link every recommendation across its tracking rounds; one row each.
+    """Link every recommendation across its tracking rounds; one row each, sorted by
+    council, review and number.
 
     With `as_of`, only reports dated up to that day count: the history as it stood then.
     """
-    recs = rounds(data, as_of)
-    if recs.empty:
-        return []
-    rows: list[HistoryRow] = []
-    for (council, key, number), g in recs.groupby(["council", "review_key", "rec_number"], dropna=False, sort=True):
-        last = g.iloc[-1]
-        outcome = last["category_outcome"] if isinstance(last["category_outcome"], str) else None
-        cats = [int(c) if pd.notna(c) else None for c in g["category_code"]]  # aligned with the rounds
-        outcomes = [o if isinstance(o, str) else UNCATEGORISED for o in g["category_outcome"]]
-        achieved_round = next((i + 1 for i, o in enumerate(g["category_outcome"]) if o in ACHIEVED), None)
-        completed = last["completed_date"] if pd.notna(last["completed_date"]) else None
-        target = last["target_date"] if pd.notna(last["target_date"]) else None
-        rows.append(HistoryRow(**{k: _native(v) for k, v in {  # type: ignore[arg-type]
-            "council": council, "review_title": last["review_title"], "review_key": key,
-            "rec_number": _int(number), "rec_id": last["rec_id"],
-            "first_report_date": g["report_date"].iloc[0], "last_report_date": last["report_date"],
-            "n_rounds": len(g), "report_dates": [_native(d) for d in g["report_date"]], "categories": cats,
-            "outcomes": outcomes,
-            "latest_category": int(last["category_code"]) if pd.notna(last["category_code"]) else None,
-            "latest_label": last["category_label"], "latest_outcome": outcome,
-            "category_scheme": last["category_scheme"], "committee": last["committee"],
-            "achieved": outcome in ACHIEVED if outcome else None,
-            # Stored at ingest: null where the record's scheme has no "achieved late" category.
-            "achieved_late": _bool(last["achieved_late"]),
-            "rounds_to_achievement": achieved_round,
-            "target_date": target, "completed_date": completed,
-            "days_late": (completed - target).days if completed and target else None,
-            "anticipated_date": last["anticipated_date"] if pd.notna(last["anticipated_date"]) else None,
-            "portfolio": portfolio(last["responsible_lead"]),
-            "recommendation": last["recommendation"], "responsible_lead": last["responsible_lead"],
-            "flags": list(last["flags"]) if last["flags"] is not None else [],
-        }.items()}))
-    return group_portfolios(rows)
+    path = Path(data).resolve()
+    key = (str(path), as_of, _stamp(path))
+    if key not in _ROWS:
+        if len(_ROWS) > 64:
+            _ROWS.clear()
+        groups = itertools.groupby(rounds(path, as_of), key=lambda r: key_of(r, REC_KEY))
+        _ROWS[key] = group_portfolios([_history_row(k, list(g)) for k, g in groups])
+    return list(_ROWS[key])
 
 
-def _stamp(data: Path) -> tuple[int, ...]:
-    """When the datasets history reads last changed (a part added, replaced or removed
-    changes its folder's modification time)."""
-    return tuple((data / name).stat().st_mtime_ns if (data / name).is_dir() else 0
-                 for name in ("recommendations", "reports", "flags"))
+def _stamp(data: Path) -> tuple:
+    """What the datasets history reads look like now: each part's name, inode, size and
+    modification time (a part added, replaced or removed changes it, however quickly)."""
+    out = []
+    for name in ("recommendations", "reports", "flags"):
+        for part in sorted((data / name).glob("**/*.parquet")):
+            try:
+                st = part.stat()
+            except FileNotFoundError:  # replaced while we looked: stamp it as gone
+                continue
+            out.append((str(part), st.st_ino, st.st_size, st.st_mtime_ns))
+    return tuple(out)
 
 
-_FRAMES: dict[tuple, pd.DataFrame] = {}  # history frames of this process, by data, as_of and stamp
+def frame(rows: list[HistoryRow]) -> pd.DataFrame:
+    """History rows as a pandas DataFrame with the history's columns."""
+    import pandas as pd
+
+    return pd.DataFrame([dataclasses.astuple(r) for r in rows], columns=list(columns("history")))
 
 
 def history(data: str | Path, as_of: dt.date | None = None) -> pd.DataFrame:
-    """`history_rows` as a frame with the history's columns (none when nothing is tracked).
+    """`history_rows` as a DataFrame (no rows when nothing is tracked)."""
+    return frame(history_rows(data, as_of))
 
-    The annual report and `stats` by year ask for the same history many times (once per
-    year): a frame is computed once per process while the datasets are unchanged; each
-    caller gets its own copy."""
-    path = Path(data).resolve()
-    key = (str(path), as_of, _stamp(path))
-    if key not in _FRAMES:
-        if len(_FRAMES) > 64:
-            _FRAMES.clear()
-        rows = history_rows(path, as_of)
-        _FRAMES[key] = pd.DataFrame([dataclasses.astuple(r) for r in rows], columns=list(columns("history")))
-    return _FRAMES[key].copy()
-
-
-def _bool(v: Any) -> bool | None:
-    return None if v is None or pd.isna(v) else bool(v)
-
-
-def _native(v: object) -> object:
-    if v is None or (not isinstance(v, (list, tuple, str)) and pd.isna(v)):  # type: ignore[call-overload]
-        return None
-    if isinstance(v, pd.Timestamp):
-        return v.date()
-    if hasattr(v, "item"):
-        return v.item()  # numpy scalar
-    return v

@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 
 from pipeline.vocab import Outcome, Status
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 
 
 def col(arrow: pa.DataType, doc: str, nullable: bool = True) -> Any:
@@ -32,6 +32,8 @@ def col(arrow: pa.DataType, doc: str, nullable: bool = True) -> Any:
 PROVENANCE = pa.list_(pa.struct([("field", pa.string()), ("rule_id", pa.string()), ("page", pa.int16()),
                                  ("bbox", pa.list_(pa.float32())), ("confidence", pa.float32())]))
 SUB_ITEMS = pa.list_(pa.struct([("label", pa.string()), ("text", pa.string())]))
+SCHEME_CATEGORIES = pa.list_(pa.struct([("code", pa.int8()), ("label", pa.string()), ("outcome", pa.string()),
+                                        ("criteria", pa.string())]))
 _OUTCOMES = "/".join(Outcome)
 
 # Columns several datasets share, described once.
@@ -101,6 +103,8 @@ class ReportRow:
     n_recommendations: int = col(pa.int32(), "recommendations read from the report")
     n_pages: int = col(pa.int32(), "pages in the PDF")
     category_scheme: str | None = col(pa.string(), "id of the category scheme (rules/schemes)")
+    scheme_categories: list[dict] = col(SCHEME_CATEGORIES, "the scheme's categories when the report was read: code, "
+                                                           "label, the outcome it counts as, and its criteria")
     provenance: list[dict] = col(PROVENANCE, _PROVENANCE)
     parser_version: str = col(pa.string(), _PARSER)
 

@@ -109,7 +109,8 @@ def rows(x: Extraction) -> dict[str, list]:
         return out
     key = fold(rep.title)
     out["reports"].append(_row(ReportRow, rep, x, report_id=x.sha256, n_recommendations=len(x.recommendations),
-                               review_key=key, provenance=_prov_rows(rep.provenance)))
+                               review_key=key, provenance=_prov_rows(rep.provenance),
+                               scheme_categories=[dataclasses.asdict(c) for c in rep.scheme_categories]))
     for r in x.recommendations:
         out["recommendations"].append(_row(
             RecommendationRow, r, rep, x, report_id=x.sha256, review_title=rep.title, review_key=key,

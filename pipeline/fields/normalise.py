@@ -12,7 +12,7 @@ import re
 
 from pipeline.fields.dates import parse_date
 from pipeline.fields.split import anticipated_date, paragraphs, read_assessment, split_recommendation, split_responsibility, split_targets
-from pipeline.models import CoverField, Provenance, RecBlock, Recommendation, Report
+from pipeline.models import CoverField, Provenance, RecBlock, Recommendation, Report, SchemeCategory
 from pipeline.rules import Rules, Scheme
 from pipeline.text import clean
 from pipeline.vocab import CellField, CoverName, Outcome
@@ -128,4 +128,6 @@ def report(
         category_scheme=scheme[0].id if scheme[0] is not None else None,
         scheme_rule=scheme[1],
         provenance=tuple(prov),
+        scheme_categories=tuple(SchemeCategory(c.code, c.label, c.outcome, c.criteria)
+                                for c in (scheme[0].categories if scheme[0] is not None else ())),
     )
