@@ -82,3 +82,22 @@ def test_query_from_stdin_and_one_rendering_of_values(public_out):
     r = CliRunner().invoke(cli, ["query", "select null as nothing, 1 as one", "--data", str(public_out),
                                  "--format", "markdown"])
     assert r.output.splitlines() == ["| nothing | one |", "|---|---|", "|  | 1 |"]
+
+
+@pytest.mark.parametrize("args", [["--help"], ["stats"], ["stats", "--flags", "--by", "council"]])
+def test_quick_commands_import_no_heavy_library(args, public_out):
+    """Issue #13: `scrutiny --help` and `stats` started in 1.1 s, most of it importing
+    spaCy, pdfplumber and pandas they do not use. What they import is checked here (the time
+    itself is measured by bench/startup.py, never in a test)."""
+    import subprocess
+    import sys
+
+    data = [] if args == ["--help"] else ["--data", str(public_out)]
+    code = ("import sys; from pipeline.cli import cli\n"
+            f"try: cli({[*args, *data]!r})\n"
+            "except SystemExit as e: assert e.code == 0, e.code\n"
+            "heavy = {'pandas', 'spacy', 'pdfplumber', 'matplotlib'} & set(sys.modules)\n"
+            "assert not heavy, heavy")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert ("Usage" if args == ["--help"] else "All") in res.stdout
