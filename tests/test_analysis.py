@@ -184,3 +184,28 @@ def test_joint_portfolios_keep_the_leads_own_casing():
              "cabinet member for transport and roads", None]
     rows = group_portfolios([dc.replace(base, portfolio=portfolio(lead)) for lead in leads])
     assert [r.portfolio for r in rows] == ["Cabinet Member for Transport and Roads"] * 3 + [None]
+
+
+def test_history_per_scheme_and_outcome_equal_gold(public_out):
+    """Issue #13: per scheme and outcome, the latest assessments and every round's
+    assessment in `history` equal counts from the gold files, each report counted once
+    however many PDFs hold it (the bundled sample holds most reports two or three times)."""
+    from collections import Counter
+
+    from conftest import FIXTURES, OUTCOME
+
+    reports = {}
+    for f in sorted((FIXTURES / "gold").glob("*.yaml")):
+        g = __import__("yaml").safe_load(f.read_text())
+        reports.setdefault((g["council"], normalise_title(g["report"]["title"]), g["report"]["report_date"]), g)
+    latest: dict = {}
+    every_round: Counter = Counter()
+    for (council, title, _), g in sorted(reports.items(), key=lambda kv: kv[0][2]):
+        for r in g["recommendations"]:
+            outcome = OUTCOME[g["scheme"]][r["category_code"]]
+            latest[(council, title, r["rec_id"].lstrip("R").lstrip("0"))] = (g["scheme"], outcome)
+            every_round[(g["scheme"], outcome)] += 1
+    hist = history_rows(public_out)
+    assert Counter((h.category_scheme, h.latest_outcome) for h in hist) == Counter(latest.values())
+    assert Counter((h.category_scheme, o) for h in hist for o in h.outcomes) == every_round
+    assert sum(every_round.values()) == 46 and Counter(latest.values())[("birmingham", "achieved_late")] == 7

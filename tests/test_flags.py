@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from collections import Counter
 
+import pytest
 import yaml
 
 from conftest import FIXTURES, OUTCOME
@@ -75,3 +76,29 @@ def test_flag_dates_use_the_latest_target(rules):
            "completed_date": None, "report_date": dt.date(2017, 1, 10), "warnings": [], "anticipated_date": None}
     assert round_flags(now, None, rules.flags) == []  # the later target is not passed yet
     assert round_flags({**now, "report_date": dt.date(2017, 4, 1)}, None, rules.flags) == ["overdue_in_progress"]
+
+
+_ROUND = {"category_outcome": "in_progress", "target_dates": [dt.date(2017, 3, 31)], "completed_date": None,
+          "report_date": dt.date(2017, 1, 10), "warnings": [], "anticipated_date": None}
+
+
+@pytest.mark.parametrize("now,prev,flags", [
+    ({"category_outcome": "achieved", "completed_date": dt.date(2017, 4, 1)}, None, ["late_but_claimed_on_time"]),
+    ({"category_outcome": "achieved", "completed_date": dt.date(2017, 3, 31)}, None, []),
+    ({"category_outcome": "achieved_late", "completed_date": dt.date(2017, 3, 31)}, None, ["on_time_but_claimed_late"]),
+    ({"category_outcome": "achieved_late", "completed_date": dt.date(2017, 4, 1)}, None, []),
+    ({"report_date": dt.date(2017, 3, 31)}, None, []),  # on the deadline is not overdue
+    ({"category_outcome": "not_achieved", "warnings": ["no_anticipated_date: category 3 asks for one"]}, None,
+     ["anticipated_date_missing"]),
+    ({"category_outcome": "not_achieved"}, {"category_outcome": "not_achieved", "anticipated_date": dt.date(2017, 1, 9)},
+     ["anticipated_date_passed"]),
+    ({"category_outcome": "not_achieved"}, {"category_outcome": "not_achieved", "anticipated_date": dt.date(2017, 1, 10)},
+     []),
+    ({}, {"category_outcome": "achieved_late", "anticipated_date": None}, ["regressed"]),
+    ({"category_outcome": "achieved"}, {"category_outcome": "achieved", "anticipated_date": None}, []),
+])
+def test_each_flag_by_its_definition(rules, now, prev, flags):
+    """Every flag of issue #13, built in code: the corpus exercises only three of the six."""
+    from pipeline.datasets.flags import round_flags
+
+    assert round_flags({**_ROUND, **now}, None if prev is None else {**_ROUND, **prev}, rules.flags) == flags
