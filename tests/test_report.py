@@ -252,3 +252,20 @@ def test_trend_gives_the_year_on_year_change(public_out):
     assert t.loc["2016/17", "share_achieved"] == 0.5 and t.loc["2016/17", "change_in_share_achieved"] == 50.0
     assert t.loc["2017/18", "change_in_share_achieved"] == round((5 / 9 - 0.5) * 100, 1)
     assert "+50.0 pts" in render_html(_built(public_out))
+
+
+def test_sources_are_the_reports_up_to_the_periods_end(public_out):
+    """The 2016/17 report listed the later rounds of its reviews (Jul 2017 to Mar 2018) as
+    sources of its figures: a year's sources are its reviews' reports up to the year's end."""
+    import yaml
+
+    from conftest import FIXTURES
+    from pipeline.datasets.history import normalise_title
+
+    first, last = dt.date(2016, 5, 1), dt.date(2017, 4, 30)
+    gold = {(g["council"], normalise_title(g["report"]["title"]), g["report"]["report_date"])
+            for g in (yaml.safe_load(f.read_text()) for f in (FIXTURES / "gold").glob("*.yaml"))}
+    reviews = {(c, t) for c, t, d in gold if first <= d <= last}
+    want = sorted(d for c, t, d in gold if (c, t) in reviews and d <= last)
+    got = sorted(pd.to_datetime(_built(public_out, "2016/17").sources["Report date"]).dt.date)
+    assert got == want and len(got) == 6 and max(got) == dt.date(2017, 1, 25)

@@ -119,14 +119,17 @@ def _reviews(h: pd.DataFrame, data: str | Path) -> pd.DataFrame:
     return out[list(cols)].rename(columns=cols).sort_values(["Council", "Review"]).reset_index(drop=True)
 
 
-def _sources(data: str | Path, h: pd.DataFrame) -> pd.DataFrame:
-    """The tracking reports behind the figures: one copy of each, with its file."""
+def _sources(data: str | Path, h: pd.DataFrame, until: dt.date | None) -> pd.DataFrame:
+    """The tracking reports behind the figures: one copy of each report of the period's
+    reviews dated up to `until` (the period's last day; later rounds are not counted), with its file."""
     if h.empty:
         return pd.DataFrame()
-    df = read_only_query(data, "select council, title, report_date, committee, source_file, n_recommendations "
-                               "from reports where canonical order by report_date, council, title")
-    keys = set(zip(h["council"], h["review_title"]))
-    df = df[[k in keys for k in zip(df["council"], df["title"])]]
+    df = read_only_query(data, "select council, review_key, report_date, title, committee, source_file, "
+                               "n_recommendations from reports where canonical order by report_date, council, title")
+    keys = set(zip(h["council"], h["review_key"]))
+    dates = pd.to_datetime(df["report_date"]).dt.date
+    df = df[[k in keys and (until is None or (pd.notna(d) and d <= until))
+             for k, d in zip(zip(df["council"], df["review_key"]), dates)]]
     cols = {"report_date": "Report date", "council": "Council", "title": "Review", "committee": "Committee",
             "n_recommendations": "Recommendations", "source_file": "File"}
     return df[list(cols)].rename(columns=cols).reset_index(drop=True)
@@ -188,8 +191,9 @@ def build_report(data: str | Path, year: str | None = None, kind: str = "municip
     h = frame(rows)
     if council is not None and len(h):
         council = str(h["council"].iloc[0])  # the council's name as its reports print it
+    until = None
     if year is not None:
-        first, _ = year_bounds(year, kind)
+        first, until = year_bounds(year, kind)
         year = council_year(first, kind)  # canonical spelling, e.g. 2016-2017 -> 2016/17
     empty = pd.DataFrame()
     report = AnnualReport(
@@ -198,7 +202,7 @@ def build_report(data: str | Path, year: str | None = None, kind: str = "municip
         by_committee=stats(rows, "committee").frame() if rows else empty,
         by_portfolio=stats(rows, "portfolio").frame() if rows else empty,
         trend=_trend(data, kind, year, council), categories=_categories(h), open_recs=_open(h),
-        challenge=_challenge(h), council=council, reviews=_reviews(h, data), sources=_sources(data, h),
+        challenge=_challenge(h), council=council, reviews=_reviews(h, data), sources=_sources(data, h, until),
         categories_used=_categories_used(data, council),
         data_as_at=max(h["last_report_date"]) if len(h) else None,
     )
