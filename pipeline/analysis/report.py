@@ -283,13 +283,25 @@ def _fmt(value: object, key: str = "") -> str:
     return str(value)
 
 
+# Column headings of the HTML tables where a column's name is long: a committee paper's
+# tables must fit an A4 page (the xlsx and csv keep the column names). "\u00ad" is a soft
+# hyphen: where a long word may break.
+HEADINGS = {"recommendations": "Assessed", "achieved": "Achieved", Outcome.ACHIEVED_LATE: "Achieved late",
+            Outcome.NOT_ACHIEVED: "Not achieved", Outcome.IN_PROGRESS: "In progress", Outcome.WITHDRAWN: "With\u00addrawn",
+            UNCATEGORISED: "Uncate\u00adgorised", "achieved_where_lateness_recorded": "Achieved, lateness recorded",
+            "share_late_of_achieved": "Share late", "median_rounds_to_achievement": "Median rounds",
+            "reviews": "Reviews", "councils": "Coun\u00adcils", "share_achieved": "Share achieved",
+            "change_in_share_achieved": "Change", "year": "Year", "committee": "Committee", "portfolio": "Portfolio"}
+
+
 def html_table(df: pd.DataFrame, table_id: str) -> object:
     from markupsafe import Markup, escape
 
     if df.empty:
         return Markup('<p class="note">None.</p>')
     numeric = {c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])}
-    head = "".join(f'<th{" class=num" if c in numeric else ""}>{escape(str(c).replace("_", " "))}</th>' for c in df.columns)
+    head = "".join(f'<th{" class=num" if c in numeric else ""}>{escape(HEADINGS.get(str(c), str(c).replace("_", " ")))}'
+                   f'</th>' for c in df.columns)
     rows = []
     for rec in df.to_dict("records"):
         total = ' class="total"' if rec.get(df.columns[0]) == "All" else ""
