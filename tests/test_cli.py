@@ -87,7 +87,7 @@ def test_query_from_stdin_and_one_rendering_of_values(public_out):
 @pytest.mark.parametrize("args", [["--help"], ["stats"], ["stats", "--flags", "--by", "council"]])
 def test_quick_commands_import_no_heavy_library(args, public_out):
     """Issue #13: `scrutiny --help` and `stats` started in 1.1 s, most of it importing
-    spaCy, pdfplumber and pandas they do not use. What they import is checked here (the time
+    spaCy, pdfplumber, pandas and pyarrow they do not use. What they import is checked here (the time
     itself is measured by bench/startup.py, never in a test)."""
     import subprocess
     import sys
@@ -96,7 +96,7 @@ def test_quick_commands_import_no_heavy_library(args, public_out):
     code = ("import sys; from pipeline.cli import cli\n"
             f"try: cli({[*args, *data]!r})\n"
             "except SystemExit as e: assert e.code == 0, e.code\n"
-            "heavy = {'pandas', 'spacy', 'pdfplumber', 'matplotlib'} & set(sys.modules)\n"
+            "heavy = {'pandas', 'pyarrow', 'spacy', 'pdfplumber', 'matplotlib'} & set(sys.modules)\n"
             "assert not heavy, heavy")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr[-2000:]

@@ -11,7 +11,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.datasets.schema import ROWS, SCHEMAS, FileRow, RecommendationRow, columns, data_dictionary, to_table
+from pipeline.datasets.schema import ROWS, FileRow, RecommendationRow, arrow_type, columns, data_dictionary, schemas, to_table
 from pipeline.models import Extraction, Recommendation, Report
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -20,12 +20,12 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 def test_schemas_are_derived_from_the_row_classes():
     for name, row in ROWS.items():
         fields = dataclasses.fields(row)
-        assert SCHEMAS[name].names == [f.name for f in fields] == list(columns(name))
+        assert schemas()[name].names == [f.name for f in fields] == list(columns(name))
         for f in fields:
-            arrow = SCHEMAS[name].field(f.name)
-            assert arrow.type == f.metadata["arrow"] and arrow.metadata[b"description"] == f.metadata["doc"].encode()
-    assert str(SCHEMAS["recommendations"].field("target_dates").type) == "list<item: date32[day]>"
-    assert not SCHEMAS["files"].field("status").nullable
+            arrow = schemas()[name].field(f.name)
+            assert arrow.type == arrow_type(f.metadata["arrow"]) and arrow.metadata[b"description"] == f.metadata["doc"].encode()
+    assert str(schemas()["recommendations"].field("target_dates").type) == "list<item: date32[day]>"
+    assert not schemas()["files"].field("status").nullable
 
 
 def test_written_parts_carry_the_descriptions(public_out):
@@ -66,7 +66,7 @@ def test_to_table_uses_the_schema():
     row = RecommendationRow(**{f.name: None for f in dataclasses.fields(RecommendationRow)})
     table = to_table("recommendations", [dataclasses.replace(row, report_id="r", source_file="s", rec_id="R01",
                                                              category_code=2)])
-    assert table.schema == SCHEMAS["recommendations"] and table.column("category_code").to_pylist() == [2]
+    assert table.schema == schemas()["recommendations"] and table.column("category_code").to_pylist() == [2]
 
 
 def test_provenance_names_columns(public_out):

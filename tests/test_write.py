@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import N_RECS, PDFS, gold_for
-from pipeline.datasets.schema import SCHEMA_VERSION, SCHEMAS
+from pipeline.datasets.schema import SCHEMA_VERSION, schemas
 from pipeline.ingest import ingest
 
 
@@ -20,7 +20,7 @@ def test_schema_and_metadata(public_out):
     part = next((public_out / "recommendations").glob("*.parquet"))
     schema = pq.read_schema(part)
     assert schema.metadata[b"schema_version"] == SCHEMA_VERSION.encode()
-    assert schema.field("category_code").type == SCHEMAS["recommendations"].field("category_code").type
+    assert schema.field("category_code").type == schemas()["recommendations"].field("category_code").type
     assert str(schema.field("target_dates").type) == "list<element: date32[day]>"
 
 

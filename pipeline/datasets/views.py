@@ -10,9 +10,9 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.datasets.schema import SCHEMAS, check_parts
+from pipeline.datasets.schema import ROWS, check_parts, schemas
 
-DATASETS = tuple(SCHEMAS)
+DATASETS = tuple(ROWS)
 
 
 def _dataset_glob(data: Path, name: str) -> str:
@@ -38,7 +38,7 @@ def connect(data: str | Path) -> duckdb.DuckDBPyConnection:
             con.execute(f"create view {source} as select * from read_parquet('{_dataset_glob(data, name)}', "
                         f"hive_partitioning=true, union_by_name=true)")
         else:
-            con.register(f"_{name}_empty", SCHEMAS[name].empty_table())
+            con.register(f"_{name}_empty", schemas()[name].empty_table())
             con.execute(f"create view {source} as select * from _{name}_empty")
     # One copy of each report is canonical (the first by path, as the history keeps it):
     # `where canonical` counts a report ingested as a PDF and inside an agenda pack once.
