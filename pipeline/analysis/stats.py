@@ -95,6 +95,7 @@ class Table:
 
 
 def _counts(rows: list[HistoryRow], by: str, group: object) -> dict[str, Any]:
+    """One row of `stats`: the counts and ratios of `rows`, under `group` in column `by`."""
     ach = [r for r in rows if r.latest_outcome in ACHIEVED]  # "achieved" counts achieved late too
     # Share late only among schemes that have an "achieved late" category.
     with_late = [r for r in ach if r.achieved_late is not None]
@@ -120,9 +121,14 @@ def group_of(row: HistoryRow, by: str) -> str:
     return UNKNOWN if value is None else str(value)
 
 
-def _check(by: str) -> None:
+def _groups(rows: list[HistoryRow], by: str) -> dict[str, list[HistoryRow]]:
+    """`rows` by their group under `stats --by` (ValueError for an unknown grouping), sorted by group."""
     if by not in GROUPS:
         raise ValueError(f"unknown grouping {by!r}; choose from {', '.join(GROUPS)}")
+    groups: dict[str, list[HistoryRow]] = {}
+    for r in rows:
+        groups.setdefault(group_of(r, by), []).append(r)
+    return dict(sorted(groups.items()))
 
 
 def of_council(rows: list[HistoryRow], council: str | None) -> list[HistoryRow]:
@@ -152,13 +158,10 @@ def years(rows: list[HistoryRow], kind: str) -> list[str]:
 def stats(rows: list[HistoryRow], by: str = "year") -> Table:
     """Completion statistics per group, each recommendation counted once at its latest
     assessment (the last tracking round that reported it), and an "All" row."""
-    _check(by)
-    cols = (by, *map(str, STATS_COLUMNS))
-    groups: dict[str, list[HistoryRow]] = {}
-    for r in rows:
-        groups.setdefault(group_of(r, by), []).append(r)
+    groups = _groups(rows, by)
     # Nothing tracked (yet, or in this period) still gives the "All" row, of zeros.
-    return Table(cols, (*(_counts(groups[g], by, g) for g in sorted(groups)), _counts(rows, by, "All")))
+    return Table((by, *map(str, STATS_COLUMNS)), (*(_counts(g, by, k) for k, g in groups.items()),
+                                                   _counts(rows, by, "All")))
 
 
 def stats_by_year(data: str | Path, by: str, council: str | None = None) -> Table:
@@ -174,14 +177,10 @@ def stats_by_year(data: str | Path, by: str, council: str | None = None) -> Tabl
 def flag_counts(rows: list[HistoryRow], by: str, names: list[str]) -> Table:
     """Per group (and "All"): recommendations whose latest assessment carries each challenge
     flag of `names`, and how many carry any."""
-    _check(by)
+    groups = _groups(rows, by)
 
     def row(group: str, members: list[HistoryRow]) -> dict[str, Any]:
         return {by: group, "recommendations": len(members), "flagged": sum(bool(r.flags) for r in members),
                 **{n: sum(n in r.flags for r in members) for n in names}}
 
-    groups: dict[str, list[HistoryRow]] = {}
-    for r in rows:
-        groups.setdefault(group_of(r, by), []).append(r)
-    return Table((by, "recommendations", "flagged", *names),
-                 (*(row(g, groups[g]) for g in sorted(groups)), row("All", rows)))
+    return Table((by, "recommendations", "flagged", *names), (*(row(k, g) for k, g in groups.items()), row("All", rows)))
