@@ -72,6 +72,10 @@ class Settings(BaseModel):
     ocr_align_tol: float = Field(default=6.0, ge=0,
                                  description="align_tol for OCR'd words, whose boxes sit a few points off their text's edge")
     ocr_max_skew: float = Field(default=5.0, ge=0, le=20, description="degrees: the largest skew of a scan that is straightened")
+    ocr_fuzzy_min_length: int = Field(default=5, ge=1,
+                        description="letters: in OCR'd responsibility cells, relation-phrase words at least this long "
+                                    "match with a few letters misread (spaCy FUZZY), and a leading word shorter than "
+                                    "this (\"in\") may be misread or lost")
     ocr_min_confidence: float = Field(default=60.0, ge=0, le=100,
                                       description="self-check: a field whose OCR'd words average a lower confidence (0-100) is warned")
     long_cell_ratio: float = Field(default=5.0, gt=1,

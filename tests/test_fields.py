@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+import pytest
+
 from pipeline.fields.split import read_assessment, split_recommendation, split_responsibility, split_targets
 from pipeline.models import Cell, Line, Word
 
@@ -23,6 +25,29 @@ def test_responsibility_no_split_on_and(rules):
     assert r.partners == ()
     w = split_responsibility("Cabinet Member working with Ward Councillors and school governing bodies", rules)
     assert w.partners == ("Ward Councillors and school governing bodies",)
+
+
+@pytest.mark.parametrize("text,lead,partners", [
+    # Read from the public scans: "in" misread or lost, a letter of the phrase misread.
+    ("Head of Adult Strategy fn conjunction with Healthwatch", "Head of Adult Strategy", ("Healthwatch",)),
+    ("Director of Adults and Health in consiltation with the Cabinet Member", "Director of Adults and Health",
+     ("Cabinet Member",)),
+    ("Service Manager, Commissioning and Contracts partnership with framework providers",
+     "Service Manager, Commissioning and Contracts", ("framework providers",)),
+    ("Cabinet Member suppored by Legal Services", "Cabinet Member", ("Legal Services",)),
+    ("‘Director of Adults and Health working with NHS Trust", "Director of Adults and Health", ("NHS Trust",)),
+])
+def test_responsibility_read_by_ocr(rules, text, lead, partners):
+    """Relation phrases of OCR'd cells tolerate a few misread letters and a lost "in"; a
+    text layer's must be spelt as the rules say."""
+    r = split_responsibility(text, rules, ocr=True)
+    assert (r.lead, r.partners) == (lead, partners)
+    assert split_responsibility(text, rules).partners == (partners if "‘" in text else ())
+
+
+def test_responsibility_drops_an_unpaired_quote(rules):
+    assert split_responsibility("‘Director of Adults and Health", rules).lead == "Director of Adults and Health"
+    assert split_responsibility("'Our Place' Board", rules).lead == "'Our Place' Board"
 
 
 def test_targets_split_completed(rules):

@@ -47,7 +47,9 @@ def recommendation(block: RecBlock, scheme: Scheme | None, rules: Rules) -> Reco
 
     rec_cell = block.cell(CellField.RECOMMENDATION)
     rec = split_recommendation(rec_cell, rules)
-    resp = split_responsibility(text_of(CellField.RESPONSIBILITY), rules)
+    resp_cell = block.cell(CellField.RESPONSIBILITY)
+    resp = split_responsibility(text_of(CellField.RESPONSIBILITY), rules,
+                                ocr=resp_cell is not None and resp_cell.confidence is not None)
     targets = split_targets(text_of(CellField.TARGET), rules)
     assessment = read_assessment(text_of(CellField.ASSESSMENT), scheme)
     ev_cell = block.cell(CellField.EVIDENCE)

@@ -133,20 +133,34 @@ class Responsibility:
     rule_ids: tuple[str, ...]
 
 
-def split_responsibility(text: str, rules: Rules) -> Responsibility:
-    """Split a responsibility cell at relation phrases: lead, then one partner each."""
+_QUOTES = "'\"‘’“”"
+
+
+def _unquoted(text: str) -> str:
+    """`text` without a quote mark at its start or end that nothing pairs with (a speck OCR
+    read as "‘", or a quote the cell's text opened elsewhere)."""
+    while text and text[0] in _QUOTES and sum(text.count(q) for q in _QUOTES) % 2:
+        text = text[1:].lstrip()
+    while text and text[-1] in _QUOTES and sum(text.count(q) for q in _QUOTES) % 2:
+        text = text[:-1].rstrip()
+    return text
+
+
+def split_responsibility(text: str, rules: Rules, ocr: bool = False) -> Responsibility:
+    """Split a responsibility cell at relation phrases: lead, then one partner each. An
+    `ocr` cell's phrases may be misread a little (`nlp.relation_spans`)."""
     text = clean(text)
     if not text:
         return Responsibility("", None, (), ())
     doc = nlp_for(rules)(text)
-    spans = relation_spans(doc)
+    spans = relation_spans(doc, ocr)
     if not spans:
-        return Responsibility(text, text, (), ())
-    lead = clean(doc[: spans[0].start].text) or None
+        return Responsibility(text, _unquoted(text) or None, (), ())
+    lead = _unquoted(clean(doc[: spans[0].start].text)) or None
     partners: list[str] = []
     for k, span in enumerate(spans):
         stop = spans[k + 1].start if k + 1 < len(spans) else len(doc)
-        part = clean(doc[span.end : stop].text).strip(" ,;")
+        part = _unquoted(clean(doc[span.end : stop].text).strip(" ,;"))
         for word in rules.responsibility.strip_leading:
             if part.lower().startswith(word.lower() + " "):
                 part = part[len(word) + 1 :]
