@@ -19,6 +19,9 @@ wrong (bench/sweep.py found it) and was fixed; the case stays so that it never c
 1250 "Evidence of Progress" / page break / "(and Anticipated …": a whole name can go on
 1271 "Recommendation" / page break / "R02": the record label on the next page
 2080 "Assess" / "ment" at the top of every page: a header row's end, not a running header
+7098 "Assessment Evidence of Progress / Update": a header cell holding "/" is still a name
+7124 "Ref Recommendation Responsibi Timescal Assessmen" at a page foot: too few whole names
+     alone, it opens a header row that goes on over the page ("lity e t of progress")
 """
 
 import dataclasses
@@ -28,7 +31,7 @@ import pytest
 from pdfgen import check, random_report
 from pipeline.extract import extract_file
 
-SEEDS = [13, 14, 22, 24, 27, 37, 42, 45, 48, 51, 60, 160, 169, 246, 302, 1250, 1271, 2080]
+SEEDS = [13, 14, 22, 24, 27, 37, 42, 45, 48, 51, 60, 160, 169, 246, 302, 1250, 1271, 2080, 7098, 7124]
 
 
 @pytest.mark.parametrize("seed", SEEDS)

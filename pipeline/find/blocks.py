@@ -194,6 +194,7 @@ class _TableReader:
         self.current: _Open | None = None
         self.table_fonts: set[str] = set()  # fonts of the open table's lines
         self.last_band: list[Line] = []  # the header row that ended the previous page, if one did
+        self.held: list[Line] = []  # lines ending the previous page that may open a header row (`last_band`)
         self.heading: list[Line] = []  # the lines of an evidence row's heading read so far
 
     def page(self, lines: list[Line]) -> None:
@@ -203,14 +204,24 @@ class _TableReader:
             more = self.finder.headers.continued(self.last_band, lines, word_space(lines, self.finder.settings))
             if more is not None:
                 headers[0] = more
+                self.held = []
+        self._release()  # held lines that opened no header row are the previous page's body after all
         self.last_band = []
+        end = len(lines)
+        if self.columns is not None or headers:
+            covered = max((h.start + h.n_lines for h in headers.values()), default=0)
+            opening = self.finder.headers.opening_at_end(lines)
+            if opening is not None and opening >= covered:
+                end, self.held = opening, lines[opening:]
+                self.last_band = list(self.held)
         i = 0
-        while i < len(lines):
+        while i < end:
             header = headers.get(i)
             if header is not None:
                 self.columns, self.header_rule = header.columns, header.rule_id
                 self.table_fonts.update(f for h in lines[i:i + header.n_lines] for f in h.fonts)
-                self.last_band = lines[i:i + header.n_lines] if i + header.n_lines == len(lines) else []
+                if i + header.n_lines == len(lines):
+                    self.last_band = lines[i:]
                 i += header.n_lines
                 continue
             # A page set in none of the table's fonts, with no header row, is another
@@ -263,6 +274,12 @@ class _TableReader:
             for fld, part in self.finder.slice_line(ln, columns).items():
                 current.add(fld, part)
 
+    def _release(self) -> None:
+        """Read the held lines as the body lines they turned out to be."""
+        held, self.held = self.held, []
+        for ln in held:
+            self.line(ln)
+
     def _close(self) -> None:
         if self.current is not None:
             self.blocks.append(self.current.close())
@@ -270,6 +287,7 @@ class _TableReader:
 
     def finish(self) -> list[RecBlock]:
         """The blocks read, the last record closed."""
+        self._release()
         self._close()
         return self.blocks
 

@@ -142,7 +142,7 @@ class ColumnVocabulary:
         if n < 2:
             return [seg]
         keys = [norm(w.text) for w in words]
-        whole = " ".join(keys)
+        whole = " ".join(k for k in keys if k)  # punctuation alone ("/") has no key
         if whole in self.names or whole in self.name_starts:
             return [seg]
         # best[i]: (pieces, first words only, fields, cut points) covering words[:i]; fewest wins.
@@ -152,7 +152,7 @@ class ColumnVocabulary:
                 prev = best[start]
                 if prev is None:
                     continue
-                key = " ".join(keys[start:end])
+                key = " ".join(k for k in keys[start:end] if k)
                 exact = self.names.get(key)
                 options: list[tuple[str, int]] = [(exact, 0)] if exact else [(f, 1) for f in sorted(self.name_starts.get(key, ()))]
                 if end == start + 1 and self.is_fragment(key):
@@ -259,6 +259,20 @@ class HeaderFinder:
                 and self._headerish(first, lines[end]):
             end += 1
         return self._header(lines[start:end], start, space)
+
+    def opening_at_end(self, lines: list[Line]) -> int | None:
+        """Where the lines ending a page may open a header row that goes on over the page
+        break, though they name too few columns alone (in narrow columns every name but
+        "Ref" and "Recommendation" may be broken mid-word: "Responsibi", "Assessmen"): the
+        index of its first line, or None. `continued` on the next page decides."""
+        limit = self.settings.max_header_lines
+        for k in range(max(0, len(lines) - limit + 1), len(lines)):
+            first, band = lines[k], lines[k:]
+            if sum(self.vocab.is_strong(w.text) for w in first.words) >= self.rules.columns.min_columns \
+                    and all(self.vocab.is_header_word(w.text) for w in first.words) \
+                    and all(self._close(a, b) and self._headerish(first, b) for a, b in zip(band, band[1:])):
+                return k
+        return None
 
     def continued(self, band: list[Line], lines: list[Line], space: float) -> Header | None:
         """A header row `band` that ended its page, going on at the top of the next page
