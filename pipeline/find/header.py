@@ -73,7 +73,8 @@ class ColumnVocabulary:
         w = norm(word)
         return not w or w in self.words or w in self.prefixes or w in self.suffixes
 
-    def _joins(self, left: str, right: str) -> bool:
+    def joins(self, left: str, right: str) -> bool:
+        """Whether `left` and `right` are the pieces of one header word broken over lines."""
         a, b = norm(left.rstrip("-")), norm(right)
         if not a or not b or " " in a or " " in b:
             return False
@@ -94,7 +95,7 @@ class ColumnVocabulary:
                 continue
             last = out.rsplit(" ", 1)[-1]
             first = piece.split(" ", 1)[0]
-            if self._joins(last, first):
+            if self.joins(last, first):
                 out = out[: len(out) - len(last)] + last.rstrip("-") + piece
             else:
                 out += " " + piece
@@ -258,7 +259,16 @@ class HeaderFinder:
         while end < len(lines) and end - start < limit and self._close(lines[end - 1], lines[end]) \
                 and self._headerish(first, lines[end]):
             end += 1
+        # Past the limit, a line that only ends the word broken on the line above it ("Progre" /
+        # "ss" in a very narrow cell) still belongs to the header.
+        while end < len(lines) and self._close(lines[end - 1], lines[end]) and self._ends_word(lines[end - 1], lines[end]):
+            end += 1
         return self._header(lines[start:end], start, space)
+
+    def _ends_word(self, above: Line, ln: Line) -> bool:
+        """Whether `ln` is one word that completes the broken column-name word ending `above`, in its cell."""
+        return len(ln.words) == 1 and abs(ln.x0 - above.words[-1].x0) <= self.settings.align_tol \
+            and self.vocab.joins(above.words[-1].text, ln.words[0].text)
 
     def opening_at_end(self, lines: list[Line]) -> int | None:
         """Where the lines ending a page may open a header row that goes on over the page

@@ -120,11 +120,17 @@ class KeyValueFinder:
 
     def _running_text(self, label: Line | None, value: Line | None, value_x0: float, space: float) -> bool:
         """A line of running text across both columns: a word over the value column's edge,
-        or label and value words one plain word space apart."""
+        or label and value words one plain word space apart, unless the label begins a
+        column name and the value starts on the value column's edge (a monospaced font with
+        tight cell padding sets a label and its value little more than a space apart)."""
         if label is None or value is None:
             return False
         size = label.words[-1].size
-        return label.x1 > value_x0 + self.settings.edge_tol or value.x0 - label.x1 < self.settings.running_text_space * space * size
+        if label.x1 > value_x0 + self.settings.edge_tol:
+            return True
+        if value.x0 - label.x1 >= self.settings.running_text_space * space * size:
+            return False
+        return not (abs(value.x0 - value_x0) <= self.settings.align_tol and self.vocab.begins_name(label.text))
 
     def _unfinished(self, text: str) -> bool:
         """Whether a label text must go on: the first words of a longer column name
