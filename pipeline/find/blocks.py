@@ -99,12 +99,16 @@ class TableFinder:
 
     def heading_goes_on(self, heading: list[Line], line: Line) -> bool:
         """Whether `line` is the next line of a wrapped evidence-row heading: close below it,
-        bold like it, or closing a bracket it opened."""
+        bold like it, or closing a bracket it opened (a bracket left open also goes on over a
+        page break: "… if 'Not" / "Achieved')" on the next page)."""
         last = heading[-1]
+        text = " ".join(h.text for h in heading)
+        open_bracket = text.count("(") > text.count(")")
+        if line.page == last.page + 1:
+            return open_bracket
         if line.page != last.page or line.top - last.bottom > self.settings.header_line_gap * line.size:
             return False
-        text = " ".join(h.text for h in heading)
-        return (last.bold and line.bold) or text.count("(") > text.count(")")
+        return (last.bold and line.bold) or open_bracket
 
     def evidence_row(self, line: Line) -> str | None:
         for r in self.evidence_rules:
