@@ -53,16 +53,21 @@ def page_lines(
     repeated = {k for k, c in counts.items() if c >= min_pages} if n >= rules.layout.repeated_line_min_pages else set()
     out: list[list[Line]] = []
     for page, lines in zip(pages, per_page):
-        kept = []
         safe = protect(lines) if protect is not None else set()
-        for i, ln in enumerate(lines):
-            if i not in safe and _in_margin(ln, page, settings):
-                if _position_key(ln, settings) in repeated:
-                    continue
-                if any(p.search(ln.text) for p in patterns):
-                    continue
-            kept.append(ln)
-        out.append(kept)
+        margin = [i not in safe and _in_margin(ln, page, settings) for i, ln in enumerate(lines)]
+        drop = [m and any(p.search(ln.text) for p in patterns) for m, ln in zip(margin, lines)]
+        # A repeated line is a running header or footer only at the page's edge: nothing but
+        # furniture above it (or below it). A body line that happens to repeat at one height
+        # on several pages ("guidance in week 6.") sits below the page's first content line.
+        for order in (range(len(lines)), range(len(lines) - 1, -1, -1)):
+            for i in order:
+                if not margin[i]:
+                    break
+                if _position_key(lines[i], settings) in repeated:
+                    drop[i] = True
+                elif not drop[i]:
+                    break
+        out.append([ln for ln, d in zip(lines, drop) if not d])
     return out
 
 
