@@ -43,6 +43,12 @@ class Settings(BaseModel):
                         description="two cells of a row are more than this many word spaces apart "
                             "(the page's usual space between words): closer than `segment_gap` where a word broken "
                             "mid-word fills its cell, leaving only the cell padding")
+    cell_gap_min: float = Field(default=1.2, gt=1,
+                        description="word spaces: a record label (\"Recommendation R01\") and its value this far "
+                                    "apart are two cells though closer than `cell_gap` (monospaced fonts, tight padding)")
+    monospace_word_space: float = Field(default=0.5, gt=0,
+                        description="a page whose usual word space is at least this many font sizes is set in a "
+                                    "monospaced font (Courier: 0.6; proportional fonts about 0.25-0.3)")
     line_tol: float = Field(default=0.3, ge=0,
                         description="words whose tops differ by at most this many font sizes share a line")
     line_tol_min: float = Field(default=1.5, ge=0, description="... or by at most this many points, whichever is more")

@@ -27,6 +27,8 @@ wrong (bench/sweep.py found it) and was fixed; the case stays so that it never c
 12110 "… if 'Not" / page break / "Achieved')": an evidence-row heading's open bracket goes on
 15210 "guidance in week 6." at one height on three pages, below other text: a body line, not a
       running header
+20030 "Recommendation R01 That …" in Courier: a record label 8 pt from its value (a space is 5.4)
+20151 "Recommendation That …" in Courier under a "Recommendation R01" title row: the same
 """
 
 import dataclasses
@@ -36,7 +38,7 @@ import pytest
 from pdfgen import check, random_report
 from pipeline.extract import extract_file
 
-SEEDS = [13, 14, 22, 24, 27, 37, 42, 45, 48, 51, 60, 160, 169, 246, 302, 1250, 1271, 2080, 7098, 7124, 9287, 9294, 12110, 15210]
+SEEDS = [13, 14, 22, 24, 27, 37, 42, 45, 48, 51, 60, 160, 169, 246, 302, 1250, 1271, 2080, 7098, 7124, 9287, 9294, 12110, 15210, 20030, 20151]
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -99,6 +99,8 @@ class KeyValueFinder:
         segs = split_segments(ln, self.settings.cell_gap * space)
         if len(segs) == 1 and len(ln.words) > 1 and self.vocab.is_fragment(ln.words[0].text):
             segs = [Line(ln.words[:1]), Line(ln.words[1:])]  # a broken word fills its cell: the rest is the value
+        elif len(segs) == 1 and space >= self.settings.monospace_word_space:
+            segs = self._after_label(ln, space)
         if len(segs) < 2:
             return None
         label = segs[0].text
@@ -111,6 +113,20 @@ class KeyValueFinder:
         if m is None or m[0].field not in (CellField.RECOMMENDATION, CellField.NUMBER):
             return None
         return segs[1].x0, _Row([label], m[0].field, m[0].id, m[1], segs[0])
+
+    def _after_label(self, ln: Line, space: float) -> list[Line]:
+        """`ln` (set in a monospaced font, where every word space is alike) parted after its
+        first words when they are a column name or a record label ("Recommendation",
+        "Recommendation R01") and more than `cell_gap_min` spaces follow them: with tight
+        cell padding a label and its value are closer than `cell_gap` spaces. `[ln]` otherwise."""
+        words = ln.words
+        for k in range(1, min(len(words), 5)):
+            gap = words[k].x0 - words[k - 1].x1
+            head = " ".join(w.text for w in words[:k])
+            if gap > space * words[k].size * self.settings.cell_gap_min \
+                    and (norm(head) in self.vocab.names or self.record_label(head) is not None):
+                return [Line(words[:k]), Line(words[k:])]
+        return [ln]
 
     def _split(self, ln: Line, value_x0: float) -> tuple[Line | None, Line | None]:
         cut = value_x0 - self.settings.edge_tol
