@@ -43,7 +43,7 @@ class Settings(BaseModel):
                         description="two cells of a row are more than this many word spaces apart "
                             "(the page's usual space between words): closer than `segment_gap` where a word broken "
                             "mid-word fills its cell, leaving only the cell padding")
-    cell_gap_min: float = Field(default=1.2, gt=1,
+    cell_gap_min: float = Field(default=1.1, gt=1,
                         description="word spaces: a record label (\"Recommendation R01\") and its value this far "
                                     "apart are two cells though closer than `cell_gap` (monospaced fonts, tight padding)")
     monospace_word_space: float = Field(default=0.5, gt=0,
@@ -58,8 +58,9 @@ class Settings(BaseModel):
                         description="paragraphs: a line gap this many font sizes wider than the cell's usual one starts a paragraph")
     header_line_gap: float = Field(default=0.35, ge=0,
                         description="lines of one header cell are at most this many font sizes apart")
-    max_header_lines: int = Field(default=8, ge=1, le=8,
-                        description="lines a header cell may take (narrow columns wrap)")
+    max_header_lines: int = Field(default=12, ge=1, le=16,
+                        description="lines a header cell may take (narrow columns wrap, and break long words "
+                                    "mid-word: \"Cabine|t|Membe|r's|Assess|ment|of|Progre|ss\" takes nine)")
     label_line_gap: float = Field(default=0.35, ge=0,
                         description="key/value layout: lines of one label cell are at most this many font sizes apart")
     scheme_min_score: float = Field(default=0.5, gt=0, le=1,

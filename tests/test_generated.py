@@ -29,6 +29,11 @@ wrong (bench/sweep.py found it) and was fixed; the case stays so that it never c
       running header
 20030 "Recommendation R01 That …" in Courier: a record label 8 pt from its value (a space is 5.4)
 20151 "Recommendation That …" in Courier under a "Recommendation R01" title row: the same
+25231 "Assessment  1" in Courier: a label and its value 6 pt apart, not a "Recommendation 1"
+      title row
+25262 "Recommendation That" 6.4 pt apart in Courier 9 (a space is 5.4): two cells
+25325 a nine-line header cell ("Cabine|t|Membe|r's|Assess|ment|of|Progre|ss") going on over a
+      page break
 """
 
 import dataclasses
@@ -38,7 +43,8 @@ import pytest
 from pdfgen import check, random_report
 from pipeline.extract import extract_file
 
-SEEDS = [13, 14, 22, 24, 27, 37, 42, 45, 48, 51, 60, 160, 169, 246, 302, 1250, 1271, 2080, 7098, 7124, 9287, 9294, 12110, 15210, 20030, 20151]
+SEEDS = [13, 14, 22, 24, 27, 37, 42, 45, 48, 51, 60, 160, 169, 246, 302, 1250, 1271, 2080,
+         7098, 7124, 9287, 9294, 12110, 15210, 20030, 20151, 25231, 25262, 25325]
 
 
 @pytest.mark.parametrize("seed", SEEDS)

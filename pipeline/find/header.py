@@ -259,16 +259,7 @@ class HeaderFinder:
         while end < len(lines) and end - start < limit and self._close(lines[end - 1], lines[end]) \
                 and self._headerish(first, lines[end]):
             end += 1
-        # Past the limit, a line that only ends the word broken on the line above it ("Progre" /
-        # "ss" in a very narrow cell) still belongs to the header.
-        while end < len(lines) and self._close(lines[end - 1], lines[end]) and self._ends_word(lines[end - 1], lines[end]):
-            end += 1
         return self._header(lines[start:end], start, space)
-
-    def _ends_word(self, above: Line, ln: Line) -> bool:
-        """Whether `ln` is one word that completes the broken column-name word ending `above`, in its cell."""
-        return len(ln.words) == 1 and abs(ln.x0 - above.words[-1].x0) <= self.settings.align_tol \
-            and self.vocab.joins(above.words[-1].text, ln.words[0].text)
 
     def opening_at_end(self, lines: list[Line]) -> int | None:
         """Where the lines ending a page may open a header row that goes on over the page

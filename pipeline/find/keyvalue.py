@@ -208,8 +208,11 @@ class KeyValueFinder:
 
     def title_row(self, ln: Line, space: float) -> tuple[str, str] | None:
         """A full-width title row naming the record of the table under it ("Recommendation R01"):
-        one cell, a column name followed by a record label and nothing else."""
+        one cell, a column name followed by a record label and nothing else (in a monospaced
+        font, not a label and its value a little more than a space apart: "Assessment  1")."""
         if len(split_segments(ln, self.settings.cell_gap * space)) != 1:
+            return None
+        if space >= self.settings.monospace_word_space and len(self._after_label(ln, space)) > 1:
             return None
         words = ln.text.split()
         if len(words) < 2 or norm(words[0]) not in self.vocab.names:
