@@ -48,6 +48,8 @@ def test_responsibility_read_by_ocr(rules, text, lead, partners):
 def test_responsibility_drops_an_unpaired_quote(rules):
     assert split_responsibility("‘Director of Adults and Health", rules).lead == "Director of Adults and Health"
     assert split_responsibility("'Our Place' Board", rules).lead == "'Our Place' Board"
+    # An apostrophe inside a word pairs with nothing and is no quote mark.
+    assert split_responsibility("\u2018Director of Children's Services", rules).lead == "Director of Children's Services"
 
 
 def test_targets_split_completed(rules):

@@ -136,12 +136,18 @@ class Responsibility:
 _QUOTES = "'\"‘’“”"
 
 
+def _quotes(text: str) -> int:
+    """Quote marks in `text`, apostrophes inside a word ("Children's") not counted."""
+    return sum(ch in _QUOTES and not (0 < i < len(text) - 1 and text[i - 1].isalpha() and text[i + 1].isalpha())
+               for i, ch in enumerate(text))
+
+
 def _unquoted(text: str) -> str:
     """`text` without a quote mark at its start or end that nothing pairs with (a speck OCR
     read as "‘", or a quote the cell's text opened elsewhere)."""
-    while text and text[0] in _QUOTES and sum(text.count(q) for q in _QUOTES) % 2:
+    while text and text[0] in _QUOTES and _quotes(text) % 2:
         text = text[1:].lstrip()
-    while text and text[-1] in _QUOTES and sum(text.count(q) for q in _QUOTES) % 2:
+    while text and text[-1] in _QUOTES and _quotes(text) % 2:
         text = text[:-1].rstrip()
     return text
 

@@ -73,8 +73,7 @@ class ColumnVocabulary:
         w = norm(word)
         return not w or w in self.words or w in self.prefixes or w in self.suffixes
 
-    def joins(self, left: str, right: str) -> bool:
-        """Whether `left` and `right` are the pieces of one header word broken over lines."""
+    def _joins(self, left: str, right: str) -> bool:
         a, b = norm(left.rstrip("-")), norm(right)
         if not a or not b or " " in a or " " in b:
             return False
@@ -95,7 +94,7 @@ class ColumnVocabulary:
                 continue
             last = out.rsplit(" ", 1)[-1]
             first = piece.split(" ", 1)[0]
-            if self.joins(last, first):
+            if self._joins(last, first):
                 out = out[: len(out) - len(last)] + last.rstrip("-") + piece
             else:
                 out += " " + piece
