@@ -267,10 +267,11 @@ def _emit(table: Table | pd.DataFrame, fmt: str) -> None:
     """Print a table (or frame) as table, csv, json or markdown (data on stdout)."""
     from pipeline.analysis.stats import Table
 
+    cols = [str(c) for c in table.columns]
     if isinstance(table, Table):
-        cols, rows = [str(c) for c in table.columns], [[_plain(r[c]) for c in table.columns] for r in table.rows]
+        rows = [[_plain(r[c]) for c in table.columns] for r in table.rows]
     else:
-        cols, rows = [str(c) for c in table.columns], [[_plain(v) for v in row] for row in table.itertuples(index=False)]
+        rows = [[_plain(v) for v in row] for row in table.itertuples(index=False)]
     if fmt == "json":
         click.echo(json.dumps([dict(zip(cols, r)) for r in rows], default=str, indent=1, ensure_ascii=False))
         return

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 REC_KEY = ("council", "review_key", "rec_number")
 REPORT_KEY = ("council", "review_key", "report_date")
 # The recommendations columns a round carries: what the history and the challenge flags read.
-ROUND_COLUMNS = ("report_id", "source_file", "council", "review_title", "report_date", "rec_id", "rec_number",
+ROUND_COLUMNS = ("report_id", "source_file", "council", "review_title", "review_key", "report_date", "rec_id", "rec_number",
                  "recommendation", "responsible_lead", "target_date", "target_dates", "completed_date",
                  "anticipated_date", "category_code", "category_label", "category_outcome", "category_scheme",
                  "achieved_late", "warnings", "flags")
@@ -72,7 +72,7 @@ def key_of(row: dict, names: tuple[str, ...]) -> tuple:
 
 
 def _all_rounds(data: Path) -> list[dict]:
-    """Every recommendations row with its report's committee, `review_key` and `copies`
+    """Every recommendations row (its `review_key` stored at ingest) with its report's committee and `copies`
     (the ids of every file holding that report), one copy of each report, sorted by
     recommendation, report date and label."""
     if not has_parts(data, "recommendations"):
@@ -81,8 +81,6 @@ def _all_rounds(data: Path) -> list[dict]:
     cur = connect(data).execute(f"select {cols}, p.committee from recommendations r join reports p using (report_id)")
     names = [d[0] for d in cur.description]
     recs = [dict(zip(names, values)) for values in cur.fetchall()]
-    for r in recs:
-        r["review_key"] = normalise_title(r["review_title"])
     # The same report in two files (standalone and in an agenda pack): keep the copy first by path.
     copies: dict[tuple, set[str]] = {}
     first: dict[tuple, tuple[str, str]] = {}
