@@ -191,7 +191,7 @@ def main() -> None:
         quick = extract_file(g["pack"], rules)
     with timer(r, "pack_full"):
         full = extract_file(g["pack"], rules, all_pages=True)
-    pack_same = quick.recommendations == full.recommendations and quick.report == full.report
+    pack_same = quick.recommendations == full.recommendations and quick.reports == full.reports
     pt = g["pack_truth"]
     pack_truth = [(x.rec_id, x.category_code, x.target_date) for x in quick.recommendations] == \
                  [(t["rec_id"], t["category_code"], t["target_date"]) for t in pt.recommendations]

@@ -31,6 +31,9 @@ FONT, BOLD, SIZE, LEAD = "Helvetica", "Helvetica-Bold", 9, 11
 
 CATEGORIES = [(1, "Achieved (Fully)"), (2, "Achieved (Late)"), (3, "Not Achieved (Progress Made)"),
               (4, "Not Achieved (Obstacle)"), (5, "Not Achieved (Insufficient Progress)"), (6, "In Progress")]
+# Each scheme's categories as its reports print them (rules/schemes), by scheme id.
+SCHEMES = {"birmingham": CATEGORIES,
+           "stockton": [(1, "Achieved (Fully)"), (2, "On Track"), (3, "Slipped"), (4, "Not Achieved")]}
 LEADS = ["Cabinet Member for Transport and Roads", "Cabinet Member for Clean Streets, Recycling and Environment",
          "Cabinet Member for Health and Social Care", "Cabinet Member for Children's Wellbeing",
          "Cabinet Member for Commissioning, Contracting and Improvement", "Leader of the Council"]
@@ -66,11 +69,11 @@ def _month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
-def _recs(rng: random.Random, n: int, topic: str) -> list[dict]:
+def _recs(rng: random.Random, n: int, topic: str, categories: list[tuple[int, str]] = CATEGORIES) -> list[dict]:
     recs = []
     for i in range(1, n + 1):
         year, month = rng.choice([2015, 2016, 2017]), rng.randint(1, 12)
-        code, label = rng.choice(CATEGORIES)
+        code, label = rng.choice(categories)
         lead = rng.choice(LEADS)
         partner = rng.choice(PARTNERS) if rng.random() < 0.4 else None
         relation = rng.choice(["in consultation with", "supported by", "in partnership with"])
@@ -111,7 +114,8 @@ class _Pages:
         self.y -= 4
 
 
-def _cover(p: _Pages, title: str, lead: str, committee: str, date: dt.date) -> None:
+def _cover(p: _Pages, title: str, lead: str, committee: str, date: dt.date,
+           categories: list[tuple[int, str]] = CATEGORIES) -> None:
     for label, value in (("Report of:", lead), ("To:", committee), ("Date:", date.strftime("%-d %B %Y"))):
         p.c.setFont(BOLD, 10)
         p.c.drawString(MARGIN, p.y, label)
@@ -133,7 +137,7 @@ def _cover(p: _Pages, title: str, lead: str, committee: str, date: dt.date) -> N
     p.c.drawString(MARGIN, p.y, "Category")
     p.c.drawString(MARGIN + 200, p.y, "Criteria")
     p.y -= 14
-    for code, label in CATEGORIES:
+    for code, label in categories:
         p.c.setFont(FONT, SIZE)
         p.c.drawString(MARGIN, p.y, f"{code}: {label}")
         p.c.drawString(MARGIN + 200, p.y, "The evidence provided shows this outcome.")
@@ -200,20 +204,25 @@ def _tracker_layout(p: _Pages, recs: list[dict]) -> None:
         p.y -= LEAD * depth + 8
 
 
-def draw_report(p: _Pages, rng: random.Random, layout: str, n_recs: int | None = None) -> Truth:
-    """Draw a report (cover, criteria appendix, recommendations) onto `p`; return its truth."""
-    topic = rng.choice(TOPICS)
+def draw_report(p: _Pages, rng: random.Random, layout: str, n_recs: int | None = None, *, topic: str | None = None,
+                scheme: str = "birmingham", cover: bool = True) -> Truth:
+    """Draw a report (cover, criteria appendix, recommendations) onto `p`; return its truth.
+    `cover` False draws the table alone (no cover, no appendix: its truth has no title)."""
+    topic = topic or rng.choice(TOPICS)
     title = f"Tackling {topic.title()}"
-    recs = _recs(rng, n_recs or rng.randint(3, 9), topic)
+    recs = _recs(rng, n_recs or rng.randint(3, 9), topic, SCHEMES[scheme])
     committee = rng.choice(["Sustainability and Transport", "Economy, Skills and Transport", "Health and Social Care"]) \
         + " Overview and Scrutiny Committee"
     date = dt.date(2018, rng.randint(1, 12), rng.randint(1, 28))
-    _cover(p, title, rng.choice(LEADS), committee, date)
+    if cover:
+        _cover(p, title, rng.choice(LEADS), committee, date, SCHEMES[scheme])
     if layout == "tracker":
         _tracker_layout(p, recs)
     else:
         _rows_layout(p, recs, ruled=layout == "rows-ruled")
     p.new()
+    if not cover:
+        return Truth(layout, "", recommendations=recs)
     return Truth(layout, title, committee, date, recommendations=recs)
 
 
@@ -301,3 +310,77 @@ def scan(pdf: Path, out: Path, dpi: int = 200, angle: float = 0.8, specks: int =
     doc.close()
     pages[0].save(out, "PDF", resolution=dpi, save_all=True, append_images=pages[1:])
     return out
+
+
+def write_multi(path: Path, rng: random.Random, parts: list[dict], between: int = 2) -> list[Truth]:
+    """Write an agenda pack holding several reports, each drawn by `draw_report` with the
+    keyword arguments of its `parts` entry (layout, scheme, cover, n_recs, topic), with
+    `between` unrelated pages before, between and after them; one truth per report."""
+    p = _Pages(canvas.Canvas(str(path), pagesize=A4, invariant=True))
+    topics = rng.sample(TOPICS, len(parts))  # each report tracks a review of its own
+    truths = []
+    for k, part in enumerate(parts):
+        for _ in range(between):
+            _unrelated_page(p, rng, rng.randrange(3))
+        first = p.count + 1
+        truth = draw_report(p, rng, **{"layout": "rows", "topic": topics[k], **part})
+        truth.report_pages = (first, p.count)
+        truths.append(truth)
+    for _ in range(between):
+        _unrelated_page(p, rng, rng.randrange(3))
+    p.c.save()
+    for t in truths:
+        t.n_pages = p.count
+    return truths
+
+
+def write_xtracker(path: Path, rng: random.Random, n_reviews: int = 3, review_header: str = "Scrutiny Review",
+                   key_after: bool = True) -> list[Truth]:
+    """Write a quarterly recommendation tracker: a cover naming the committee (no single
+    review), one table over the recommendations of `n_reviews` reviews with a column
+    (`review_header`) naming each row's review, and the status key under the table."""
+    p = _Pages(canvas.Canvas(str(path), pagesize=A4, invariant=True))
+    date = dt.date(2018, rng.randint(1, 12), rng.randint(1, 28))
+    committee = "Overview and Scrutiny Management Board"
+    truths = [Truth("xtracker", f"Tackling {t.title()}", committee, date, recommendations=_recs(rng, rng.randint(2, 4), t))
+              for t in rng.sample(TOPICS, n_reviews)]
+    for label, value in (("Committee:", committee), ("Date:", date.strftime("%-d %B %Y")), ("Report of:", "Head of Scrutiny")):
+        p.c.setFont(BOLD, 10)
+        p.c.drawString(MARGIN, p.y, label)
+        p.c.setFont(FONT, 10)
+        p.c.drawString(MARGIN + 70, p.y, value)
+        p.y -= 16
+    p.text("Scrutiny Recommendation Tracker - Quarterly Update", BOLD, 12)
+    p.text("This report sets out progress with the open recommendations of the scrutiny reviews below.")
+    for t in truths:
+        p.text(f"- {t.title}")
+    p.new()
+    xs = [MARGIN, MARGIN + 30, MARGIN + 100, MARGIN + 220, MARGIN + 290, MARGIN + 340, MARGIN + 400]
+    widths = [30, 70, 120, 70, 50, 60, WIDTH - MARGIN - xs[-1]]
+    heads = ["Ref", review_header, "Recommendation", "Lead Officer", "Due Date", "Status", "Progress Update"]
+
+    def header() -> None:
+        _cells(p, xs, widths, heads, [BOLD] * len(heads))
+        p.y -= LEAD * max(len(simpleSplit(h, BOLD, SIZE, w - 6)) for h, w in zip(heads, widths)) + 6
+
+    header()
+    for t in truths:
+        for r in t.recommendations:
+            body = [r["rec_id"], t.title, r["recommendation"], r["responsibility"], r["target_text"],
+                    f"{r['category_code']} - {r['category_label']}", r["evidence"]]
+            need = LEAD * (max(len(simpleSplit(v, FONT, SIZE, w - 6)) for v, w in zip(body, widths)) + 1)
+            if p.y - need < 60:
+                p.new()
+                header()
+            depth = _cells(p, xs, widths, body, [BOLD] + [FONT] * 6)
+            p.y -= LEAD * depth + 8
+    if key_after:
+        p.y -= 6
+        p.text("Key to status", BOLD)
+        for code, label in CATEGORIES:
+            p.text(f"{code}: {label} - the evidence provided shows this outcome.")
+    p.new()
+    p.c.save()
+    for t in truths:
+        t.n_pages = p.count
+    return truths

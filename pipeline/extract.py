@@ -21,7 +21,8 @@ from pipeline.fields.scheme import confirmed, detect_scheme
 from pipeline.find.blocks import find_blocks
 from pipeline.find.council import find_council
 from pipeline.find.cover import cover_fields, cover_start
-from pipeline.models import CoverField, Document, Extraction, RecBlock, Recommendation, Report
+from pipeline.find.reports import Segment, restarts, split_reports
+from pipeline.models import CoverField, Document, Extraction, Page, RecBlock, Recommendation, Report, ReportRecords
 from pipeline.read.ocr import Ocr, screen_text, tesseract_version
 from pipeline.read.pdf import TOO_LARGE, ReadError, file_sha256, page_texts, read_document
 from pipeline.read.prefilter import PageSelection, is_table_page, select_pages
@@ -29,18 +30,17 @@ from pipeline.rules import Rules, Scheme
 from pipeline.vocab import CellField, OcrMode, Status
 
 
-def document_text(doc: Document) -> str:
-    """All text of a document, line by line (used for scheme detection)."""
-    return "\n".join(ln.text for p in doc.pages for ln in p.lines)
+def document_text(pages: tuple[Page, ...] | list[Page]) -> str:
+    """All text of some pages, line by line (used for scheme detection)."""
+    return "\n".join(ln.text for p in pages for ln in p.lines)
 
 
 @dataclass(frozen=True)
-class DocumentResult:
-    """Everything the stages found in one read document (what `inspect` shows and
-    `extract_file` turns into rows): blocks, cover fields, council, scheme, records."""
+class ReportResult:
+    """Everything the stages found for one report of a document (what `inspect` shows):
+    its pages, blocks, cover fields, council, scheme and records."""
 
-    status: Status
-    message: str
+    segment: Segment
     blocks: tuple[RecBlock, ...] = ()
     cover: dict[str, CoverField] = field(default_factory=dict)
     council: tuple[str | None, str | None] = (None, None)
@@ -48,7 +48,25 @@ class DocumentResult:
     scheme_rule: str | None = None
     report: Report | None = None
     recommendations: tuple[Recommendation, ...] = ()
+
+
+@dataclass(frozen=True)
+class DocumentResult:
+    """Everything the stages found in one read document: a status, a one-line message
+    and its reports (what `inspect` shows and `extract_file` turns into rows)."""
+
+    status: Status
+    message: str
+    reports: tuple[ReportResult, ...] = ()
     unlabelled: int = 0  # recommendation tables skipped for want of a record label
+
+    @property
+    def blocks(self) -> tuple[RecBlock, ...]:
+        return tuple(b for r in self.reports for b in r.blocks)
+
+    @property
+    def recommendations(self) -> tuple[Recommendation, ...]:
+        return tuple(rec for r in self.reports for rec in r.recommendations)
 
     @property
     def n_warnings(self) -> int:
@@ -56,7 +74,8 @@ class DocumentResult:
 
 
 def extract_document(doc: Document, rules: Rules, scheme_id: str | None = None) -> DocumentResult:
-    """Run the stages after reading on one document: blocks, cover, scheme, fields, self-check."""
+    """Run the stages after reading on one document: its reports (`find.reports`), and for
+    each its blocks, cover, council, scheme, fields and self-check."""
     if not any(p.words for p in doc.pages):
         rotated = sum(p.rotated_words for p in doc.pages)
         if rotated:
@@ -66,34 +85,70 @@ def extract_document(doc: Document, rules: Rules, scheme_id: str | None = None) 
             return DocumentResult(Status.NO_TRACKING_TABLE, f"a quick OCR of {screened} image-only page(s) found no "
                                   "recommendation table; not read in full (--ocr force reads every page)")
         return DocumentResult(Status.EMPTY, _no_text(doc))
-    found = find_blocks(doc.pages, rules)
-    blocks = tuple(b for b in found if b.label)
-    unlabelled = len(found) - len(blocks)
+    found: list[tuple[Segment, tuple[RecBlock, ...]]] = []
+    unlabelled = 0
+    for seg in split_reports(doc.pages, rules):
+        blocks = find_blocks(seg.pages, rules)
+        labelled = tuple(b for b in blocks if b.label)
+        unlabelled += len(blocks) - len(labelled)
+        if labelled:
+            found += restarts(seg, labelled)
     skipped = f"; {unlabelled} recommendation table(s) without a record label skipped" if unlabelled else ""
-    if not blocks:
+    if not found:
         return DocumentResult(Status.NO_TRACKING_TABLE,
                               f"no recommendation tracking table found in {len(doc.pages)} page(s){skipped}{_ocr_note(doc)}",
                               unlabelled=unlabelled)
-    fields = cover_fields(doc.pages, rules, start=cover_start(doc.pages, rules, min(blocks[0].pages, default=0)))
-    council = find_council(doc.pages, fields, rules)
+    covered = any(seg.cover is not None for seg, _ in found)
+    reports = tuple(_report(seg, blocks, k, rules, scheme_id, pack=len(found) > 1 or covered)
+                    for k, (seg, blocks) in enumerate(found, 1))
+    recs = [r for rep in reports for r in rep.recommendations]
+    schemes = sorted({rep.report.category_scheme or "unknown" for rep in reports if rep.report is not None})
+    msg = f"{len(recs)} recommendation(s), scheme {', '.join(schemes)}{skipped}"
+    if len(reports) > 1:
+        msg = f"{len(reports)} reports ({', '.join(_pages(r.segment, r.blocks) for r in reports)}); " + msg
+    flagged = sum(bool(r.warnings) for r in recs)
+    if flagged:
+        msg += f"; {flagged} with warnings (scrutiny check)"
+    msg += _ocr_note(doc)
+    return DocumentResult(Status.PARSED, msg, reports, unlabelled)
+
+
+def _pages(seg: Segment, blocks: tuple[RecBlock, ...]) -> str:
+    """The pages a report spans, from its cover (or first page) to its last table page."""
+    last = max((p for b in blocks for p in b.pages), default=seg.last)
+    return f"pages {seg.first}-{last}" if last != seg.first else f"page {seg.first}"
+
+
+def _report(seg: Segment, blocks: tuple[RecBlock, ...], number: int, rules: Rules, scheme_id: str | None,
+            pack: bool) -> ReportResult:
+    """One report's cover, council, scheme and records from its segment and blocks.
+
+    `pack`: the document holds reports with covers, so a segment without one is a table
+    that no cover claims (its records say so)."""
+    # No cover opened it: the page before its first table with the most cover labels, if any.
+    start = seg.cover if seg.cover is not None else cover_start(seg.pages, rules, min(blocks[0].pages, default=0))
+    fields = cover_fields(seg.pages, rules, start=start) if seg.cover is not None or not pack else {}
+    council = find_council(seg.pages[start:start + 2], fields, rules)
     scheme: tuple[Scheme | None, str | None]
     sure = True  # False: the scheme is the council's default and nothing printed confirms it
     if scheme_id:
         scheme = (rules.scheme(scheme_id), "scheme.override")
     else:
         assessments = [c.text for b in blocks if (c := b.cell(CellField.ASSESSMENT)) is not None]
-        scheme = detect_scheme(text := document_text(doc), assessments, rules, council[1])
+        scheme = detect_scheme(text := document_text(seg.pages), assessments, rules, council[1])
         if scheme[0] is not None and (scheme[1] or "").startswith("scheme.council"):
             sure = confirmed(scheme[0], text, assessments, rules.layout.settings.scheme_min_score)
     rep = report(fields, council, scheme, rules)
-    recs = check_records(blocks, tuple(recommendation(b, scheme[0], rules) for b in blocks), scheme[0], rules,
+    recs = check_records(blocks, tuple(recommendation(b, scheme[0], rules, rep.title) for b in blocks), scheme[0], rules,
                          scheme_confirmed=sure)
-    msg = f"{len(recs)} recommendation(s), scheme {rep.category_scheme or 'unknown'}{skipped}"
-    flagged = sum(bool(r.warnings) for r in recs)
-    if flagged:
-        msg += f"; {flagged} with warnings (scrutiny check)"
-    msg += _ocr_note(doc)
-    return DocumentResult(Status.PARSED, msg, blocks, fields, council, scheme[0], scheme[1], rep, recs, unlabelled)
+    if seg.cover is None and pack:
+        note = f"no_cover: pages {seg.first}-{seg.last} come before every report cover; cover fields left empty"
+        recs = tuple(dataclasses.replace(r, warnings=(note, *r.warnings)) for r in recs)
+    reviews = tuple(dict.fromkeys(r.review_title for r in recs if r.review_title))
+    last = max((p for b in blocks for p in b.pages), default=seg.last)
+    rep = dataclasses.replace(rep, report_no=number, page_first=seg.first, page_last=last, cover_found=seg.cover is not None,
+                              reviews=reviews)
+    return ReportResult(seg, blocks, fields, council, scheme[0], scheme[1], rep, recs)
 
 
 def _no_text(doc: Document) -> str:
@@ -146,10 +201,10 @@ def extract_file(path: str | Path, rules: Rules, scheme_id: str | None = None, s
     path = Path(path)
     n_bytes = path.stat().st_size if path.exists() else 0
 
-    def done(status: Status, message: str, n_pages: int = 0, rep: Report | None = None,
-             recs: tuple[Recommendation, ...] = (), sha: str = "", unlabelled: int = 0) -> Extraction:
+    def done(status: Status, message: str, n_pages: int = 0, reports: tuple[ReportRecords, ...] = (),
+             sha: str = "", unlabelled: int = 0) -> Extraction:
         return Extraction(str(path), sha, n_bytes, n_pages, status, message,
-                          round(time.perf_counter() - started, 4), now, rep, recs, unlabelled=unlabelled)
+                          round(time.perf_counter() - started, 4), now, reports, unlabelled=unlabelled)
 
     try:
         sha = sha256 or file_sha256(path)
@@ -168,7 +223,8 @@ def extract_file(path: str | Path, rules: Rules, scheme_id: str | None = None, s
         message = res.message
         if selection is not None and selection.pages is not None:
             message += f"; {selection.describe()}"
-        return done(res.status, message, doc.n_pages, res.report, res.recommendations, sha, res.unlabelled)
+        reports = tuple(ReportRecords(r.report, r.recommendations) for r in res.reports if r.report is not None)
+        return done(res.status, message, doc.n_pages, reports, sha, res.unlabelled)
     except ReadError as exc:
         return done(exc.status, exc.message, sha=sha)
     except MemoryError:

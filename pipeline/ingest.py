@@ -16,6 +16,8 @@ holds is recorded as `duplicate` only once that other path's rows are written.
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.context
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -26,7 +28,8 @@ from pathlib import Path
 from pipeline.cluster import run_on_dask
 from pipeline.datasets import history
 from pipeline.datasets.flags import flag_rows
-from pipeline.datasets.write import Writer, history_path, history_stale, write_flags, write_history
+from pipeline.datasets.rounds import round_rows
+from pipeline.datasets.write import Writer, history_path, history_stale, write_flags, write_history, write_rounds
 from pipeline.jobs import Job, duplicate_of, failed, init_worker, run_job, timed_out
 from pipeline.models import Extraction
 from pipeline.read.pdf import file_sha256
@@ -97,7 +100,7 @@ def _local(jobs: list[Job], rules: Rules, workers: int, timeout: float | None, m
     from pebble import ProcessExpired, ProcessPool
 
     with ProcessPool(max_workers=workers, max_tasks=MAX_TASKS, initializer=init_worker,
-                     initargs=(rules, max_memory)) as pool:
+                     initargs=(rules, max_memory), context=_worker_context()) as pool:
         pending: dict[Future[Extraction], Job] = {}
         queue = list(reversed(jobs))
         while queue or pending:
@@ -117,6 +120,15 @@ def _local(jobs: list[Job], rules: Rules, workers: int, timeout: float | None, m
                                  "the file may need more memory than the machine has")
                 except Exception as exc:  # noqa: BLE001 - a pickling or pool failure must not stop the batch
                     yield failed(job, Status.ERROR, f"internal error: {type(exc).__name__}: {exc}")
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """Workers forked from a fork server that has imported the stages (not from this process):
+    a caller that holds a DuckDB connection (its thread pool) or other threads, a notebook or
+    a test run, would otherwise fork them mid-operation, and the workers crash (SIGSEGV)."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["pipeline.jobs"])
+    return ctx
 
 
 @dataclass
@@ -247,8 +259,10 @@ def history_count(out: str | Path) -> int:
 
 
 def rebuild_history(out: str | Path, rules: Rules) -> int:
-    """Rebuild OUT/history from the datasets (every ingest ends with this); return its row count."""
-    write_flags(out, flag_rows(out, rules.flags))  # first: the history takes each latest round's flags
+    """Rebuild OUT/rounds, OUT/flags and OUT/history from the datasets (every ingest ends with
+    this); return the history's row count."""
+    write_rounds(out, round_rows(out))  # first: which copy of each round counts
+    write_flags(out, flag_rows(out, rules.flags))  # then: the history takes each latest round's flags
     rows = history.history_rows(out)
     write_history(out, rows)  # even when empty: a stale history must not outlive its data
     return len(rows)

@@ -19,29 +19,37 @@ def _short(text: str, n: int = 90) -> str:
 
 
 def describe(res: DocumentResult, header: str, page: int | None = None) -> tuple[str, int | None]:
-    """Return (report text, first page holding a block)."""
+    """Return (report text, first page holding a block): each report of the document with
+    its pages, cover fields, council, scheme and blocks."""
     out = [header, f"  status {res.status}: {res.message}"]
-    for f in res.cover.values():
-        out.append(f"  cover {f.field:<20} p{f.page} [{f.rule_id}] {_short(f.text, 70)}")
-    if res.blocks:
-        out.append(f"  council {res.council[0]} [{res.council[1]}]")
-        out.append(f"  scheme {res.scheme.id if res.scheme else None} [{res.scheme_rule}]")
-    out.append(f"  {len(res.blocks)} block(s)")
-    for b, rec in zip(res.blocks, res.recommendations):
-        if page is not None and page not in b.pages:
-            continue
-        out.append(f"- {rec.rec_id} pages {b.pages[0]}-{b.pages[-1]} layout {b.layout} [{b.label_rule}; header {b.header_rule}]")
-        for c in b.cells:
-            box = ", ".join(f"{v:.0f}" for v in c.bbox) if c.bbox else "-"
-            out.append(f"    cell {c.field:<15} p{','.join(map(str, c.pages))} bbox({box}) [{c.rule_id}] {_short(c.text)}")
-        out.append(f"    target_dates {[d.isoformat() for d in rec.target_dates]} completed {rec.completed_date}")
-        out.append(f"    category {rec.category_code} {rec.category_label!r} anticipated {rec.anticipated_date}")
-        out.append(f"    lead {rec.responsible_lead!r} partners {list(rec.responsible_partners)}")
-        out.append(f"    sub_items {[s.label for s in rec.sub_items]}")
-        for p in rec.provenance:
-            out.append(f"    rule {p.field:<15} {p.rule_id}")
-        for w in rec.warnings:
-            out.append(f"    WARNING {w}")
+    for k, rep in enumerate(res.reports, 1):
+        r = rep.report
+        span = f"pages {r.page_first}-{r.page_last}" if r is not None else ""
+        out.append(f"report {k} of {len(res.reports)}: {span} [{rep.segment.rule_id}] "
+                   f"title {r.title if r is not None else None!r}")
+        for f in rep.cover.values():
+            out.append(f"  cover {f.field:<20} p{f.page} [{f.rule_id}] {_short(f.text, 70)}")
+        out.append(f"  council {rep.council[0]} [{rep.council[1]}]")
+        out.append(f"  scheme {rep.scheme.id if rep.scheme else None} [{rep.scheme_rule}]")
+        if r is not None and len(r.reviews) > 1:
+            out.append(f"  reviews {list(r.reviews)}")
+        out.append(f"  {len(rep.blocks)} block(s)")
+        for b, rec in zip(rep.blocks, rep.recommendations):
+            if page is not None and page not in b.pages:
+                continue
+            out.append(f"- {rec.rec_id} pages {b.pages[0]}-{b.pages[-1]} layout {b.layout} [{b.label_rule}; header {b.header_rule}]")
+            for c in b.cells:
+                box = ", ".join(f"{v:.0f}" for v in c.bbox) if c.bbox else "-"
+                out.append(f"    cell {c.field:<15} p{','.join(map(str, c.pages))} bbox({box}) [{c.rule_id}] {_short(c.text)}")
+            out.append(f"    review {rec.review_title!r}")
+            out.append(f"    target_dates {[d.isoformat() for d in rec.target_dates]} completed {rec.completed_date}")
+            out.append(f"    category {rec.category_code} {rec.category_label!r} anticipated {rec.anticipated_date}")
+            out.append(f"    lead {rec.responsible_lead!r} partners {list(rec.responsible_partners)}")
+            out.append(f"    sub_items {[s.label for s in rec.sub_items]}")
+            for p in rec.provenance:
+                out.append(f"    rule {p.field:<15} {p.rule_id}")
+            for w in rec.warnings:
+                out.append(f"    WARNING {w}")
     first = min((b.pages[0] for b in res.blocks), default=None)
     return "\n".join(out), first
 

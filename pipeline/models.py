@@ -251,6 +251,9 @@ class Recommendation:
     layout: str
     provenance: tuple[Provenance, ...] = field(default=())
     warnings: tuple[str, ...] = ()  # self-check findings, each "code: detail" (check.py)
+    # The review the record belongs to: its row's own review cell (a tracker over several
+    # reviews), else its report's title; None when neither was found.
+    review_title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -280,6 +283,19 @@ class Report:
     scheme_rule: str | None
     provenance: tuple[Provenance, ...] = field(default=())
     scheme_categories: tuple[SchemeCategory, ...] = ()  # the scheme's definitions, kept with the data
+    report_no: int = 1  # its place among the reports of its file (1 = first)
+    page_first: int = 0  # the pages of the file it spans (cover to last table page)
+    page_last: int = 0
+    cover_found: bool = True  # False: no cover page opened this report (its cover fields may be empty)
+    reviews: tuple[str, ...] = ()  # the review titles of its records, in order of first appearance
+
+
+@dataclass(frozen=True)
+class ReportRecords:
+    """One report of a file and its recommendations."""
+
+    report: Report
+    recommendations: tuple[Recommendation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -294,10 +310,14 @@ class Extraction:
     message: str
     seconds: float
     ingested_at: dt.datetime
-    report: Report | None = None
-    recommendations: tuple[Recommendation, ...] = field(default=())
+    reports: tuple[ReportRecords, ...] = ()  # the tracking reports found in the file, in page order
     parser_version: str = PARSER_VERSION
     unlabelled: int = 0  # recommendation tables skipped for want of a record label
+
+    @property
+    def recommendations(self) -> tuple[Recommendation, ...]:
+        """The records of every report of the file, in page order."""
+        return tuple(r for rep in self.reports for r in rep.recommendations)
 
     @property
     def n_warnings(self) -> int:

@@ -34,6 +34,9 @@ class Settings(BaseModel):
                         description="key/value layout: label and value this close (in word spaces) are one line of running text")
     cover_line_gap: float = Field(default=0.5, ge=0,
                         description="cover page: a value wraps onto a next line at most this many font sizes below")
+    cover_min_score: int = Field(default=3, ge=1,
+                        description="a page is a report's cover (and opens a new report of its file) when it holds this many "
+                                    "distinct cover fields (rules/cover.yaml; the title counts twice, the e-mail not at all)")
     edge_tol: float = Field(default=2.5, ge=0, description="points a word may start left of its column's edge")
     align_tol: float = Field(default=3.5, ge=0,
                         description="points between a record's first words and the column edges")

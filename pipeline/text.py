@@ -54,3 +54,12 @@ def join_lines(texts: list[str]) -> str:
         else:
             out += " " + t
     return out
+
+
+_LABEL_NUMBER = re.compile(r"(\d+)")
+
+
+def rec_number(label: str) -> int | None:
+    """The integer of a record label (`R01` -> 1), or None."""
+    m = _LABEL_NUMBER.search(label)
+    return int(m.group(1)) if m else None

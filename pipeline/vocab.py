@@ -75,6 +75,7 @@ class CellField(StrEnum):
     TARGET = "target"
     ASSESSMENT = "assessment"
     EVIDENCE = "evidence"
+    REVIEW = "review"  # the scrutiny review a row belongs to (a tracker over several reviews)
     OTHER = "other"  # a column no rule names (e.g. "Next steps"): its text is kept out of every field
 
 

@@ -117,7 +117,7 @@ def test_missing_values_never_crash_and_count_as_uncategorised(tmp_path, rules):
     import json
 
     from pipeline.datasets.write import Writer
-    from pipeline.models import Extraction, Recommendation, Report
+    from pipeline.models import Extraction, Recommendation, Report, ReportRecords
 
     def rec(rec_id, code, lead):
         return Recommendation(
@@ -131,7 +131,8 @@ def test_missing_values_never_crash_and_count_as_uncategorised(tmp_path, rules):
     report = Report("Birmingham City Council", "Scrutiny Committee", dt.date(2017, 1, 25), "Road Safety", None, None,
                     None, None, None, "birmingham", "scheme.detect.appendix")
     x = Extraction("r.pdf", "ab" * 32, 100, 3, "parsed", "2 recommendation(s)", 0.1,
-                   dt.datetime(2017, 2, 1, tzinfo=dt.UTC), report, (rec("R1", 1, "Cabinet Member"), rec("R2", None, None)))
+                   dt.datetime(2017, 2, 1, tzinfo=dt.UTC),
+                   (ReportRecords(report, (rec("R1", 1, "Cabinet Member"), rec("R2", None, None))),))
     Writer(tmp_path).write(x)
     from pipeline.ingest import rebuild_history
 

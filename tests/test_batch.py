@@ -69,7 +69,7 @@ def test_changed_bytes_replace_the_paths_rows(tmp_path, rules, force):
     files = rows(out, "files")
     assert len(files) == 1 and files[0]["status"] == "parsed"
     recs = rows(out, "recommendations")
-    assert len(recs) == n_recs(TWO[1]) and {r["report_id"] for r in recs} == {files[0]["sha256"]}
+    assert len(recs) == n_recs(TWO[1]) and {r["file_sha256"] for r in recs} == {files[0]["sha256"]}
     assert len(rows(out, "reports")) == 1
     r = CliRunner().invoke(cli, ["ingest", str(src), "--out", str(out), "--quiet"])
     assert r.exit_code == 0 and "1 already done" in r.output
@@ -206,7 +206,8 @@ def test_report_with_maths_in_a_committee_name(tmp_path, rules):
     from pipeline.extract import extract_file
 
     x = extract_file(TWO[0], rules)
-    x = dataclasses.replace(x, report=dataclasses.replace(x.report, committee="Budget $5m$ Committee"))
+    part = x.reports[0]
+    x = dataclasses.replace(x, reports=(dataclasses.replace(part, report=dataclasses.replace(part.report, committee="Budget $5m$ Committee")),))
     out = tmp_path / "out"
     with Writer(out) as w:
         w.write(x)

@@ -62,7 +62,7 @@ def test_inspect_shows_what_ingest_finds_in_an_agenda_pack(tmp_path, rules):
     r = CliRunner().invoke(cli, ["inspect", str(pdf)])
     assert r.exit_code == 0, r.output
     ingested = extract_file(pdf, rules)
-    assert ingested.report is not None and ingested.report.title == truth.title
+    assert len(ingested.reports) == 1 and ingested.reports[0].report.title == truth.title
     assert "cover title" in r.output and truth.title[:40] in r.output
     assert "cover committee" in r.output and f"{len(ingested.recommendations)} block(s)" in r.output
 

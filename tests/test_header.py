@@ -80,7 +80,7 @@ def test_no_appendix_scheme_from_council_then_labels(tmp_path, rules):
     digits = [dict(r, assessment=r["assessment"][0]) for r in RECS]
     x = extract_file(table_report(tmp_path / "a.pdf", headers, widths, digits, fields=FIELDS6), rules)
     assert [r.category_code for r in x.recommendations] == [2, 3, 1]
-    assert x.report.category_scheme == "birmingham" and x.report.provenance[-1].rule_id == "scheme.council.council.birmingham"
+    assert x.reports[0].report.category_scheme == "birmingham" and x.reports[0].report.provenance[-1].rule_id == "scheme.council.council.birmingham"
     # ... but nothing printed confirms it (councils change schemes): every record says so.
     assert all(r.warnings[0].startswith("scheme_unconfirmed: birmingham") for r in x.recommendations)
     # An unknown council: the printed labels decide ("Achieved (Late)" is Birmingham's).
@@ -88,11 +88,11 @@ def test_no_appendix_scheme_from_council_then_labels(tmp_path, rules):
     x = extract_file(table_report(tmp_path / "b.pdf", headers, widths, labels, fields=FIELDS6,
                                   cover=cover_lines("other")), rules)
     assert [r.category_code for r in x.recommendations] == [2, 3, 1]
-    assert x.report.category_scheme == "birmingham"
+    assert x.reports[0].report.category_scheme == "birmingham"
     # Bare digits and an unknown council: undecided, and every record says so.
     x = extract_file(table_report(tmp_path / "c.pdf", headers, widths, digits, fields=FIELDS6,
                                   cover=cover_lines("other")), rules)
-    assert x.report.category_scheme is None
+    assert x.reports[0].report.category_scheme is None
     assert all("unknown_scheme" in r.warnings for r in x.recommendations)
     assert [r.category_code for r in x.recommendations] == [2, 3, 1]  # the printed digit is kept
 

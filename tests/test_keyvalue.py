@@ -45,7 +45,7 @@ def test_public_boxed_report(rules):
     assert r01.layout == "keyvalue" and r01.category_code == 1 and r01.completed_date.isoformat() == "2016-01-31"
     assert r01.responsible_partners == ("Third Sector Assembly",)
     assert r01.evidence.endswith("to ensure there is no duplication.") and r01.page_last == 4
-    assert x.report.title == "Council Commissioning and Third Sector Organisations"
+    assert x.reports[0].report.title == "Council Commissioning and Third Sector Organisations"
 
 
 def test_table_without_record_label_is_reported_not_dropped_silently(tmp_path, rules):

@@ -65,9 +65,9 @@ def test_pack_gives_the_same_records_as_a_full_parse(tmp_path, rules, layout):
     full = extract_file(pdf, rules, all_pages=True)
     assert quick.status == full.status == "parsed" and quick.n_pages == full.n_pages == truth.n_pages
     assert "(pre-filter)" in quick.message and "pre-filter" not in full.message
-    assert quick.recommendations == full.recommendations and quick.report == full.report
+    assert quick.recommendations == full.recommendations and quick.reports == full.reports
     # The report's own cover, not the pack's first pages (bug: every cover field was null).
-    assert (quick.report.title, quick.report.committee, quick.report.report_date) == \
+    assert (quick.reports[0].report.title, quick.reports[0].report.committee, quick.reports[0].report.report_date) == \
            (truth.title, truth.committee, truth.report_date)
     assert [(r.rec_id, r.category_code, r.target_date) for r in quick.recommendations] == \
            [(t["rec_id"], t["category_code"], t["target_date"]) for t in truth.recommendations]
@@ -136,8 +136,8 @@ def test_real_report_inside_a_pack_of_real_documents(tmp_path, rules, report):
     assert [[getattr(r, f) for f in fields] for r in packed.recommendations] == \
            [[getattr(r, f) for f in fields] for r in solo.recommendations]
     assert [r.page_first for r in packed.recommendations] == [r.page_first + 15 for r in solo.recommendations]
-    assert (packed.report.title, packed.report.committee, packed.report.report_date, packed.report.council) == \
-           (solo.report.title, solo.report.committee, solo.report.report_date, solo.report.council)
+    p, s = packed.reports[0].report, solo.reports[0].report
+    assert (p.title, p.committee, p.report_date, p.council) == (s.title, s.committee, s.report_date, s.council)
 
 
 def test_report_and_its_copy_in_a_pack_count_once(tmp_path, rules):

@@ -58,24 +58,24 @@ def needs_a_look(data: str | Path) -> pd.DataFrame:
     source_file, status, message, rec_id, page, warning."""
     con = connect(data)
     has_warnings = "warnings" in {r[0] for r in con.execute("describe recommendations").fetchall()}
-    warned = ("select report_id, rec_id, page_first, unnest(warnings) as warning, unnest(range(len(warnings))) as k "
+    warned = ("select file_sha256, rec_id, page_first, unnest(warnings) as warning, unnest(range(len(warnings))) as k "
               "from recommendations where len(warnings) > 0") if has_warnings else \
-        ("select null::varchar report_id, null::varchar rec_id, null::smallint page_first, null::varchar warning, "
+        ("select null::varchar file_sha256, null::varchar rec_id, null::smallint page_first, null::varchar warning, "
          "0 as k where false")
     has_n = "n_warnings" in {r[0] for r in con.execute("describe files").fetchall()}
     df = con.execute(f"""
         with w as ({warned}),
-        per_file as (select report_id, count(*) as n from w group by 1),
+        per_file as (select file_sha256, count(*) as n from w group by 1),
         own as (  -- files with warnings beyond their records' (or not parsed): one row each
             select f.source_file, f.status, f.message, '' as rec_id, null::smallint as page, '' as warning,
-                   null::varchar as report_id, -1 as k
-            from files f left join per_file p on p.report_id = f.sha256
+                   null::varchar as file_sha256, -1 as k
+            from files f left join per_file p on p.file_sha256 = f.sha256
             where f.status <> 'parsed' or {"coalesce(f.n_warnings, 0)" if has_n else "0"} > coalesce(p.n, 0))
         select source_file, status, message, rec_id, page, warning from (
             select * from own
             union all
-            select f.source_file, f.status, f.message, w.rec_id, w.page_first, w.warning, w.report_id, w.k
-            from files f join w on w.report_id = f.sha256 and f.status = 'parsed')
+            select f.source_file, f.status, f.message, w.rec_id, w.page_first, w.warning, w.file_sha256, w.k
+            from files f join w on w.file_sha256 = f.sha256 and f.status = 'parsed')
         order by source_file, page nulls first, rec_id, k
     """).df()
     df["page"] = df["page"].astype("object").where(df["page"].notna(), None)  # a file's own row has no page

@@ -88,6 +88,7 @@ def flag_rows(data: str | Path, rules: FlagRules) -> list[FlagRow]:
         for now in g:
             flags = round_flags(now, prev, rules)
             if flags:
-                out += [FlagRow(report_id=copy, rec_id=now["rec_id"], flags=flags) for copy in now["copies"]]
+                out += [FlagRow(report_id=copy, review_key=now["review_key"], rec_id=now["rec_id"], flags=flags)
+                        for copy in now["copies"]]
             prev = now
     return out

@@ -1,8 +1,8 @@
 """History stage: every recommendation linked across its tracking rounds (OUT/history).
 
 Reads the written datasets only. A recommendation of a review is identified by council,
-normalised review title and rec number; the same report ingested twice (standalone PDF
-and agenda-pack copy) counts once. Each row's outcome is the one stored at ingest, so
+review key and rec number; each round counts once, in the copy OUT/rounds marks canonical
+(a report alone and in an agenda pack, a tracker restating it). Each row's outcome is the one stored at ingest, so
 the history does not depend on today's rule files.
 
 Plain Python over DuckDB's rows (no pandas): `scrutiny stats` starts in a fraction of a
@@ -26,9 +26,8 @@ from pipeline.vocab import ACHIEVED, UNCATEGORISED
 if TYPE_CHECKING:
     import pandas as pd
 
-# A recommendation's identity across rounds, and a report's (its copies in several files).
+# A recommendation's identity across rounds (which copy of a round counts: datasets/rounds.py).
 REC_KEY = ("council", "review_key", "rec_number")
-REPORT_KEY = ("council", "review_key", "report_date")
 # The recommendations columns a round carries: what the history and the challenge flags read.
 ROUND_COLUMNS = ("report_id", "source_file", "council", "review_title", "review_key", "report_date", "rec_id", "rec_number",
                  "recommendation", "responsible_lead", "target_date", "target_dates", "completed_date",
@@ -67,29 +66,24 @@ def _order(values: tuple) -> tuple:
 
 
 def key_of(row: dict, names: tuple[str, ...]) -> tuple:
-    """The values of `names` in `row`: a recommendation's (REC_KEY) or report's (REPORT_KEY) identity."""
+    """The values of `names` in `row` (a recommendation's identity: REC_KEY)."""
     return tuple(row[n] for n in names)
 
 
 def _all_rounds(data: Path) -> list[dict]:
-    """Every recommendations row (its `review_key` stored at ingest) with its report's committee and `copies`
-    (the ids of every file holding that report), one copy of each report, sorted by
-    recommendation, report date and label."""
+    """Every recommendations row of a round's canonical copy (OUT/rounds: the counting rule)
+    with its report's committee and `copies` (the report ids of every copy of the round),
+    sorted by recommendation, report date and label."""
     if not has_parts(data, "recommendations"):
         return []
     cols = ", ".join(f"r.{c}" for c in ROUND_COLUMNS)
-    cur = connect(data).execute(f"select {cols}, p.committee from recommendations r join reports p using (report_id)")
+    cur = connect(data).execute(
+        f"select {cols}, p.committee, coalesce((select list(c.report_id order by c.report_id) from rounds c "
+        "where c.round_of = r.report_id and c.review_key = r.review_key), [r.report_id]) as copies "
+        "from recommendations r join reports p using (report_id) where r.canonical")
     names = [d[0] for d in cur.description]
     recs = [dict(zip(names, values)) for values in cur.fetchall()]
-    # The same report in two files (standalone and in an agenda pack): keep the copy first by path.
-    copies: dict[tuple, set[str]] = {}
-    first: dict[tuple, tuple[str, str]] = {}
-    for r in recs:
-        k = key_of(r, REPORT_KEY)
-        copies.setdefault(k, set()).add(r["report_id"])
-        first[k] = min(first.get(k, (r["source_file"], r["report_id"])), (r["source_file"], r["report_id"]))
-    kept = [{**r, "copies": sorted(copies[k])} for r in recs if first[k := key_of(r, REPORT_KEY)][1] == r["report_id"]]
-    return sorted(kept, key=lambda r: _order((*key_of(r, REC_KEY), r["report_date"], r["rec_id"])))
+    return sorted(recs, key=lambda r: _order((*key_of(r, REC_KEY), r["report_date"], r["rec_id"])))
 
 
 _ROUNDS: dict[tuple, list[dict]] = {}  # every round under a data directory, by its path and stamp
@@ -162,7 +156,7 @@ def _stamp(data: Path) -> tuple:
     """What the datasets history reads look like now: each part's name, inode, size and
     modification time (a part added, replaced or removed changes it, however quickly)."""
     out = []
-    for name in ("recommendations", "reports", "flags"):
+    for name in ("recommendations", "reports", "flags", "rounds"):
         for part in sorted((data / name).glob("**/*.parquet")):
             try:
                 st = part.stat()

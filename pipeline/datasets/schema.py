@@ -27,7 +27,7 @@ from pipeline.vocab import Outcome, Status
 if TYPE_CHECKING:
     import pyarrow as pa
 
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 
 
 def col(arrow: str, doc: str, nullable: bool = True) -> Any:
@@ -71,13 +71,20 @@ SCHEME_CATEGORIES = "list<struct<code: int8, label: string, outcome: string, cri
 _OUTCOMES = "/".join(Outcome)
 
 # Columns several datasets share, described once.
-_REPORT_ID = "sha256 of the PDF's bytes: the report's identity"
+_REPORT_ID = ("the report's identity: the file's sha256, `-`, and the report's place in the file (1 = first; "
+              "an agenda pack holds several reports)")
+_FILE_SHA = "sha256 of the PDF's bytes: the file's identity (`files.sha256`)"
 _SOURCE = "canonical path of the PDF (absolute, symlinks resolved)"
 _PROVENANCE = ("per column: the rule id behind it, the page and box (x0, top, x1, bottom in points) it came from, "
                "and for OCR'd text the mean word confidence (0-100; null for a text layer)")
 _PARSER = "version of the parser that wrote the row"
-_REVIEW_KEY = ("the review's identity across rounds: its title with case, punctuation and &/and folded. The views "
-               "add `canonical`: false on every copy of a report but one (same council, review_key, report_date)")
+_REVIEW_KEY = ("the review's identity across rounds: its title with case, punctuation and &/and folded; "
+               "`untitled:<report_id>` when no title was found (never shared with another report)")
+
+
+def report_id(sha256: str, number: int) -> str:
+    """The identity of the `number`th report (1 = first) of the file whose bytes hash to `sha256`."""
+    return f"{sha256}-{number}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,6 +92,7 @@ class RecommendationRow:
     """`recommendations/`: one row per recommendation per report."""
 
     report_id: str = col("string", _REPORT_ID, nullable=False)
+    file_sha256: str = col("string", _FILE_SHA, nullable=False)
     source_file: str = col("string", _SOURCE, nullable=False)
     rec_id: str = col("string", "printed label without whitespace (`R 01` -> `R01`)", nullable=False)
     rec_number: int | None = col("int16", "the label's number")
@@ -110,7 +118,8 @@ class RecommendationRow:
     page_last: int = col("int16", "last page of the record")
     layout: str = col("string", "table layout: `row+evidence`, `tracker`, `keyvalue`")
     council: str | None = col("string", "council of the report")
-    review_title: str | None = col("string", "title of the scrutiny review (the report's title)")
+    review_title: str | None = col("string", "title of the scrutiny review: the row's own review cell (a tracker "
+                                                 "over several reviews), else its report's title")
     review_key: str = col("string", _REVIEW_KEY)
     report_date: dt.date | None = col("date32", "date of the tracking report")
     provenance: list[dict] = col(PROVENANCE, _PROVENANCE)
@@ -123,11 +132,18 @@ class ReportRow:
     """`reports/`: one row per report."""
 
     report_id: str = col("string", _REPORT_ID, nullable=False)
+    file_sha256: str = col("string", _FILE_SHA, nullable=False)
     source_file: str = col("string", _SOURCE, nullable=False)
+    report_no: int = col("int16", "the report's place in its file (1 = first)")
+    page_first: int = col("int16", "first page of the report (its cover, or its first table page when no cover opened it)")
+    page_last: int = col("int16", "last page of its tables")
+    cover_found: bool = col("bool", "a cover page opened the report; false: its table came before every cover of the "
+                                    "file, and its cover fields are empty")
+    reviews: list[str] = col("list<string>", "the review titles of its records (several for a tracker over reviews)")
     council: str | None = col("string", "council, from the contact e-mail domain or a phrase (rules/cover.yaml)")
     committee: str | None = col("string", "committee the report went to")
     report_date: dt.date | None = col("date32", "date of the meeting or report")
-    title: str | None = col("string", "title of the scrutiny review")
+    title: str | None = col("string", "title of the scrutiny review (null for a tracker over several reviews)")
     review_key: str = col("string", _REVIEW_KEY)
     report_of: str | None = col("string", "who reports (e.g. the Cabinet Member)")
     date_approved: dt.date | None = col("date32", "date the review's recommendations were approved")
@@ -148,11 +164,12 @@ class FileRow:
     """`files/`: one row per PDF path, whatever became of it."""
 
     source_file: str = col("string", _SOURCE, nullable=False)
-    sha256: str = col("string", "sha256 of the file's bytes (`report_id` of its rows)", nullable=False)
+    sha256: str = col("string", "sha256 of the file's bytes (`file_sha256` of its rows)", nullable=False)
     bytes: int = col("int64", "file size")
     n_pages: int = col("int32", "pages in the PDF (0 when not read)")
     status: str = col("string", f"what happened: {'/'.join(Status)}", nullable=False)
     message: str = col("string", "one line saying why, or what was found")
+    n_reports: int = col("int16", "tracking reports found in the file (an agenda pack may hold several)")
     n_recommendations: int = col("int32", "recommendations written")
     n_warnings: int = col("int32", "self-check warnings over its records, plus tables it skipped")
     seconds: float = col("float64", "time the file took to parse")
@@ -202,15 +219,39 @@ class FlagRow:
     every ingest, with the history; the `recommendations` view shows them as its `flags` column)."""
 
     report_id: str = col("string", _REPORT_ID, nullable=False)
+    review_key: str = col("string", _REVIEW_KEY, nullable=False)
     rec_id: str = col("string", "the recommendation's label in that report", nullable=False)
     flags: list[str] = col("list<string>", "challenge flags that hold for this round: late_but_claimed_on_time, "
                                                   "on_time_but_claimed_late, overdue_in_progress, anticipated_date_missing, "
                                                   "anticipated_date_passed, regressed")
 
 
+@dataclass(frozen=True, kw_only=True)
+class RoundRow:
+    """`rounds/`: one row per review per report (a tracking round as one report prints it), with which copy
+    of a round counts (rebuilt after every ingest, with the history; the views take `canonical` from it)."""
+
+    report_id: str = col("string", _REPORT_ID, nullable=False)
+    review_key: str = col("string", _REVIEW_KEY, nullable=False)
+    council: str | None = col("string", "council of the report")
+    review_title: str | None = col("string", "title of the review, as this report prints it")
+    report_date: dt.date | None = col("date32", "date of this report")
+    source_file: str = col("string", _SOURCE, nullable=False)
+    n_recommendations: int = col("int32", "recommendations of the review in this report")
+    canonical: bool = col("bool", "this copy counts: true on exactly one copy of each round (README: Reports, reviews and the counting rule)",
+                          nullable=False)
+    round_of: str = col("string", "report_id of the copy that counts for this round (itself when canonical)",
+                        nullable=False)
+    round_date: dt.date | None = col("date32", "the round's date: the report date of the copy that counts")
+
+
 # Every dataset under OUT by name: the per-file datasets first, then the derived ones.
 ROWS: dict[str, type] = {"recommendations": RecommendationRow, "reports": ReportRow, "files": FileRow,
-                         "history": HistoryRow, "flags": FlagRow}
+                         "history": HistoryRow, "flags": FlagRow, "rounds": RoundRow}
+
+
+# The datasets written one part per PDF; the others (history, flags, rounds) are rebuilt from them.
+PER_FILE = ("recommendations", "reports", "files")
 
 
 def schema_of(name: str) -> pa.Schema:

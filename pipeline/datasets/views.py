@@ -10,13 +10,25 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.datasets.schema import ROWS, check_parts, schemas
+from pipeline.datasets.schema import PER_FILE, ROWS, SCHEMA_VERSION, DatasetError, check_parts, schemas
 
 DATASETS = tuple(ROWS)
 
 
 def _dataset_glob(data: Path, name: str) -> str:
-    return str(data / name / "**" / "*.parquet")
+    """The SQL string literal of a dataset's parts (quotes in the path doubled: a path is never SQL)."""
+    return "'" + str(data / name / "**" / "*.parquet").replace("'", "''") + "'"
+
+
+def _check_version(con: duckdb.DuckDBPyConnection, data: Path, name: str) -> None:
+    """Raise DatasetError when a part of dataset `name` was written with another schema version
+    (its columns or identities differ: joined with today's rows it would give wrong answers)."""
+    found = con.execute(f"select distinct decode(value) from parquet_kv_metadata({_dataset_glob(data, name)}) "
+                        "where decode(key) = 'schema_version'").fetchall()
+    old = sorted({v for (v,) in found} - {SCHEMA_VERSION})
+    if old:
+        raise DatasetError(f"{data}/{name} holds rows of schema version {', '.join(old)} (this version writes "
+                           f"{SCHEMA_VERSION}): re-ingest with `scrutiny ingest PATHS --out {data} --force`, or ingest into a new --out")
 
 
 def has_parts(data: Path, name: str) -> bool:
@@ -24,7 +36,7 @@ def has_parts(data: Path, name: str) -> bool:
 
 
 def connect(data: str | Path) -> duckdb.DuckDBPyConnection:
-    """DuckDB connection with views reports, recommendations, files and history over `data`.
+    """DuckDB connection with views reports, recommendations, files, history, flags and rounds over `data`.
 
     A dataset with no files yet (no tracking report found so far) is an empty view with
     its schema, so queries work on any archive.
@@ -35,17 +47,19 @@ def connect(data: str | Path) -> duckdb.DuckDBPyConnection:
     for name in DATASETS:
         source = f"_{name}" if name in ("recommendations", "reports") else name
         if has_parts(data, name):
-            con.execute(f"create view {source} as select * from read_parquet('{_dataset_glob(data, name)}', "
+            if name in PER_FILE:  # the derived datasets are rebuilt from these by every ingest
+                _check_version(con, data, name)
+            con.execute(f"create view {source} as select * from read_parquet({_dataset_glob(data, name)}, "
                         f"hive_partitioning=true, union_by_name=true)")
         else:
             con.register(f"_{name}_empty", schemas()[name].empty_table())
             con.execute(f"create view {source} as select * from _{name}_empty")
-    # One copy of each report is canonical (the first by path, as the history keeps it):
-    # `where canonical` counts a report ingested as a PDF and inside an agenda pack once.
-    con.execute("create view reports as select *, row_number() over (partition by council, review_key, report_date "
-                "order by source_file) = 1 as canonical from _reports")
-    # Each round's challenge flags (derived with the history) shown on its recommendation.
+    # The counting rule (datasets/rounds.py, README "Counting rule"): one copy of each round
+    # is canonical; a report counts when one of its rounds does. Rows written before the
+    # rounds were rebuilt (none yet) count as canonical.
+    con.execute("create view reports as select p.*, coalesce((select bool_or(k.canonical) from rounds k "
+                "where k.report_id = p.report_id), true) as canonical from _reports p")
     con.execute("create view recommendations as select r.*, coalesce(f.flags, []::varchar[]) as flags, "
-                "coalesce(p.canonical, true) as canonical from _recommendations r "
-                "left join flags f using (report_id, rec_id) left join reports p using (report_id)")
+                "coalesce(k.canonical, true) as canonical from _recommendations r "
+                "left join flags f using (report_id, review_key, rec_id) left join rounds k using (report_id, review_key)")
     return con

@@ -34,21 +34,22 @@ import pyarrow.parquet as pq
 
 from pipeline import PARSER_VERSION
 from pipeline.datasets.schema import (
+    PER_FILE,
     FileRow,
     FlagRow,
     HistoryRow,
     RecommendationRow,
     ReportRow,
+    RoundRow,
     check_parts,
     read_dataset,
+    report_id,
     to_table,
 )
 from pipeline.models import Extraction, Provenance
 from pipeline.text import fold
 from pipeline.vocab import RETRY, Status
 
-# The datasets written one part per PDF (history is rebuilt whole by `write_history`).
-PER_FILE = ("recommendations", "reports", "files")
 LOCK_NAME = ".scrutiny.lock"
 T = TypeVar("T")
 
@@ -97,26 +98,36 @@ def _row(row_cls: type[T], *sources: object, **given: object) -> T:
     return row_cls(**values)
 
 
+def review_key(title: str | None, report: str) -> str:
+    """A review's identity across rounds: its folded title; a report with no title found is a
+    review of its own (`untitled:<report_id>`), never merged with another."""
+    return fold(title) or f"untitled:{report}"
+
+
 def rows(x: Extraction) -> dict[str, list]:
-    """Return the rows of each dataset for one extraction."""
+    """Return the rows of each dataset for one extraction (every report of the file)."""
     out: dict[str, list] = {
-        "files": [_row(FileRow, x, bytes=x.n_bytes, n_recommendations=len(x.recommendations))],
+        "files": [_row(FileRow, x, bytes=x.n_bytes, n_reports=len(x.reports), n_recommendations=len(x.recommendations))],
         "reports": [],
         "recommendations": [],
     }
-    rep = x.report
-    if rep is None:
-        return out
-    key = fold(rep.title)
-    out["reports"].append(_row(ReportRow, rep, x, report_id=x.sha256, n_recommendations=len(x.recommendations),
-                               review_key=key, provenance=_prov_rows(rep.provenance),
-                               scheme_categories=[dataclasses.asdict(c) for c in rep.scheme_categories]))
-    for r in x.recommendations:
-        out["recommendations"].append(_row(
-            RecommendationRow, r, rep, x, report_id=x.sha256, review_title=rep.title, review_key=key,
-            sub_items=[{"label": s.label, "text": s.text} for s in r.sub_items],
-            responsible_partners=list(r.responsible_partners), target_dates=list(r.target_dates),
-            provenance=_prov_rows(r.provenance), warnings=list(r.warnings)))
+    for part in x.reports:
+        rep = part.report
+        rid = report_id(x.sha256, rep.report_no)
+        reviews = {fold(r.review_title) for r in part.recommendations if r.review_title}
+        # A tracker over several reviews has no title of its own; one review's report is keyed by it.
+        key = review_key(rep.title or (rep.reviews[0] if len(reviews) == 1 else None), rid)
+        out["reports"].append(_row(ReportRow, rep, x, report_id=rid, file_sha256=x.sha256,
+                                   n_recommendations=len(part.recommendations), review_key=key,
+                                   reviews=list(rep.reviews), provenance=_prov_rows(rep.provenance),
+                                   scheme_categories=[dataclasses.asdict(c) for c in rep.scheme_categories]))
+        for r in part.recommendations:
+            out["recommendations"].append(_row(
+                RecommendationRow, r, rep, x, report_id=rid, file_sha256=x.sha256, review_title=r.review_title,
+                review_key=review_key(r.review_title, rid),
+                sub_items=[{"label": s.label, "text": s.text} for s in r.sub_items],
+                responsible_partners=list(r.responsible_partners), target_dates=list(r.target_dates),
+                provenance=_prov_rows(r.provenance), warnings=list(r.warnings)))
     return out
 
 
@@ -315,4 +326,11 @@ def write_flags(out: str | Path, rows: list[FlagRow]) -> Path:
     """Replace OUT/flags with `rows` (one part file, written atomically)."""
     path = Path(out) / "flags" / "part-0.parquet"
     write_table(to_table("flags", rows), path)
+    return path
+
+
+def write_rounds(out: str | Path, rows: list[RoundRow]) -> Path:
+    """Replace OUT/rounds with `rows` (one part file, written atomically)."""
+    path = Path(out) / "rounds" / "part-0.parquet"
+    write_table(to_table("rounds", rows), path)
     return path

@@ -99,7 +99,7 @@ def check_records(blocks: list[RecBlock] | tuple[RecBlock, ...], recs: tuple[Rec
     """Return `recs` (one per block, same order) with their warnings filled in;
     `scheme_confirmed` False when only an assumption (the council's default) gave the scheme."""
     settings = rules.layout.settings
-    ids = Counter(r.rec_id for r in recs)
+    ids = Counter((fold(r.review_title), r.rec_id) for r in recs)  # a tracker over reviews repeats labels across them
     lengths = {name: [len(_cell_text(b, name)) for b in blocks] for name in EMPTY}
     medians = {name: statistics.median(v) for name, v in lengths.items() if len(v) >= 3}
     out = []
@@ -107,7 +107,7 @@ def check_records(blocks: list[RecBlock] | tuple[RecBlock, ...], recs: tuple[Rec
         warnings = record_warnings(block, rec, scheme, rules)
         if scheme is not None and not scheme_confirmed:
             warnings.insert(0, f"scheme_unconfirmed: {scheme.id} (the council's default; nothing printed confirms it)")
-        if ids[rec.rec_id] > 1:
+        if ids[(fold(rec.review_title), rec.rec_id)] > 1:
             warnings.append(f"repeated_label: {rec.rec_id}")
         for name, median in medians.items():
             n = lengths[name][k]

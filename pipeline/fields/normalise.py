@@ -14,10 +14,8 @@ from pipeline.fields.dates import parse_date
 from pipeline.fields.split import anticipated_date, paragraphs, read_assessment, split_recommendation, split_responsibility, split_targets
 from pipeline.models import CoverField, Provenance, RecBlock, Recommendation, Report, SchemeCategory
 from pipeline.rules import Rules, Scheme
-from pipeline.text import clean
+from pipeline.text import clean, rec_number
 from pipeline.vocab import CellField, CoverName, Outcome
-
-_LABEL_NUMBER = re.compile(r"(\d+)")
 
 
 def rec_id(label: str) -> str:
@@ -25,10 +23,6 @@ def rec_id(label: str) -> str:
     return re.sub(r"\s+", "", label)
 
 
-def rec_number(label: str) -> int | None:
-    """The integer of a label (`R01` -> 1), or None."""
-    m = _LABEL_NUMBER.search(label)
-    return int(m.group(1)) if m else None
 
 
 def _prov(block: RecBlock, cell_field: CellField, column: str, rule_id: str | None) -> Provenance | None:
@@ -39,8 +33,9 @@ def _prov(block: RecBlock, cell_field: CellField, column: str, rule_id: str | No
     return Provenance(column, rule_id, cell.pages[0] if cell.pages else None, cell.bbox, cell.confidence)
 
 
-def recommendation(block: RecBlock, scheme: Scheme | None, rules: Rules) -> Recommendation:
-    """Split and normalise one recommendation block."""
+def recommendation(block: RecBlock, scheme: Scheme | None, rules: Rules, report_title: str | None = None) -> Recommendation:
+    """Split and normalise one recommendation block; its review is its row's review cell
+    (a tracker over several reviews) or else `report_title`."""
     def text_of(name: CellField) -> str:
         cell = block.cell(name)
         return cell.text if cell is not None else ""
@@ -59,6 +54,8 @@ def recommendation(block: RecBlock, scheme: Scheme | None, rules: Rules) -> Reco
     if category is not None and category.asks_anticipated_date:
         anticipated, ant_rule = anticipated_date(clean(evidence), rules)
     pages = block.pages or (0,)
+    review_cell = block.cell(CellField.REVIEW)
+    review = clean(review_cell.text) if review_cell is not None else ""
     # Named by the column each entry explains (rules for the column's cell).
     prov = [
         _prov(block, CellField.RECOMMENDATION, "recommendation",
@@ -69,6 +66,7 @@ def recommendation(block: RecBlock, scheme: Scheme | None, rules: Rules) -> Reco
         _prov(block, CellField.ASSESSMENT, "category_code", assessment.rule_id),
         _prov(block, CellField.EVIDENCE, "evidence", ev_cell.rule_id if ev_cell is not None else None),
         _prov(block, CellField.EVIDENCE, "anticipated_date", ant_rule) if ant_rule else None,
+        _prov(block, CellField.REVIEW, "review_title", review_cell.rule_id) if review_cell is not None else None,
     ]
     return Recommendation(
         rec_id=rec_id(block.label),
@@ -94,6 +92,7 @@ def recommendation(block: RecBlock, scheme: Scheme | None, rules: Rules) -> Reco
         page_last=pages[-1],
         layout=block.layout,
         provenance=tuple(p for p in prov if p is not None),
+        review_title=review or report_title,
     )
 
 

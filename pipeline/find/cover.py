@@ -14,6 +14,7 @@ from pipeline.find.layout import split_segments
 from pipeline.models import CoverField, Line, Page, union_bbox
 from pipeline.rules import CoverFieldRule, Rules
 from pipeline.settings import Settings
+from pipeline.vocab import CoverName
 
 
 def _label_regex(label: str) -> re.Pattern[str]:
@@ -28,9 +29,15 @@ class _Label:
     length: int
 
 
+_COMPILED: dict[tuple, list[_Label]] = {}  # asked for on every page of every document: compiled once per rule set
+
+
 def _labels(rules: Rules) -> list[_Label]:
-    out = [_Label(f, _label_regex(lbl), len(lbl)) for f in rules.cover.fields for lbl in f.labels]
-    return sorted(out, key=lambda x: -x.length)  # longest label first: "Date approved" before "Date"
+    key = tuple((f.id, f.field, tuple(f.labels)) for f in rules.cover.fields)
+    if key not in _COMPILED:
+        out = [_Label(f, _label_regex(lbl), len(lbl)) for f in rules.cover.fields for lbl in f.labels]
+        _COMPILED[key] = sorted(out, key=lambda x: -x.length)  # longest label first: "Date approved" before "Date"
+    return _COMPILED[key]
 
 
 def _match(line: Line, labels: list[_Label]) -> tuple[_Label, str] | None:
@@ -63,6 +70,20 @@ def _wrapped_labels(lines: list[Line], labels: list[_Label], settings: Settings)
         out.append(ln)
         i += 1
     return out
+
+
+def fields_on(page: Page, rules: Rules) -> frozenset[str]:
+    """The cover fields whose labels start a line of `page` (the contact e-mail left out:
+    it is no cover field of its own)."""
+    labels = _labels(rules)
+    lines = _wrapped_labels(list(page.lines), labels, rules.layout.settings)
+    return frozenset(hit[0].rule.field for ln in lines if (hit := _match(ln, labels))) - {CoverName.CONTACT_EMAIL}
+
+
+def is_cover(found: frozenset[str], rules: Rules) -> bool:
+    """Whether a page holding the cover fields `found` is a report's cover: at least
+    `settings.cover_min_score` of them, the title counting twice."""
+    return len(found) + (CoverName.TITLE in found) >= rules.layout.settings.cover_min_score
 
 
 def cover_start(pages: tuple[Page, ...] | list[Page], rules: Rules, table_page: int) -> int:

@@ -57,9 +57,10 @@ def _column_patterns(cols: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[re.
     """(recommendation pattern, other columns' patterns) from (field, synonyms) pairs."""
     rec = _word_pattern([s for f, syns in cols if f == "recommendation" for s in syns])
     # Short, common names ("No", "#", "Lead") say nothing on a page of prose; only
-    # names of four letters or more count for the other columns.
+    # names of four letters or more count for the other columns. A review column is
+    # optional (trackers over several reviews) and "review" is common in prose: not counted.
     others = [_word_pattern([s for s in syns if len(s) >= 4]) for f, syns in cols
-              if f not in ("recommendation", "number") and any(len(s) >= 4 for s in syns)]
+              if f not in ("recommendation", "number", "review") and any(len(s) >= 4 for s in syns)]
     return rec, others
 
 
