@@ -120,12 +120,14 @@ def _reviews(h: pd.DataFrame, data: str | Path) -> pd.DataFrame:
 
 
 def _sources(data: str | Path, h: pd.DataFrame, until: dt.date | None) -> pd.DataFrame:
-    """The tracking reports behind the figures: one copy of each report of the period's
-    reviews dated up to `until` (the period's last day; later rounds are not counted), with its file."""
+    """The tracking reports behind the figures: the copy that counts of each round of the
+    period's reviews dated up to `until` (the period's last day; later rounds are not counted), with its file."""
     if h.empty:
         return pd.DataFrame()
-    df = read_only_query(data, "select council, review_key, report_date, title, committee, source_file, "
-                               "n_recommendations from reports where canonical order by report_date, council, title")
+    # By round (a tracker over several reviews is a source for each of them).
+    df = read_only_query(data, "select k.council, k.review_key, p.report_date, k.review_title as title, p.committee, "
+                               "p.source_file, k.n_recommendations from rounds k join reports p using (report_id) "
+                               "where k.canonical order by p.report_date, k.council, k.review_title")
     keys = set(zip(h["council"], h["review_key"]))
     dates = pd.to_datetime(df["report_date"]).dt.date
     df = df[[k in keys and (until is None or (pd.notna(d) and d <= until))

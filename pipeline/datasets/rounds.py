@@ -8,7 +8,7 @@ views' `canonical` column, the history, the flags, `stats` and the report all re
 
 Copies of a round (same council and `review_key`):
 - rounds of reports with the same report date;
-- a round of a tracker (a report that names no single review) whose every record
+- a round of a tracker (a report whose records name reviews other than its own) whose every record
   (label, category, evidence) another round prints word for word: the tracker restates it.
 
 The copy that counts (`canonical`; README: Reports, reviews and the counting rule), first by: a report about this review before a
@@ -37,11 +37,11 @@ def _raw_rounds(data: Path) -> list[dict]:
     con = connect(data)
     cur = con.execute("""
         select r.report_id, r.review_key, any_value(r.review_title) as review_title, p.council, p.report_date,
-               p.source_file, p.report_no, p.title is null as tracker,
+               p.source_file, p.report_no, p.review_key <> r.review_key as tracker,
                count(*) as n, (select count(*) from _reports q where q.file_sha256 = p.file_sha256) as n_in_file,
                list(struct_pack(rec_id := r.rec_id, code := r.category_code, evidence := r.evidence)) as recs
         from _recommendations r join _reports p using (report_id)
-        group by r.report_id, r.review_key, p.council, p.report_date, p.source_file, p.report_no, p.title, p.file_sha256
+        group by r.report_id, r.review_key, p.council, p.report_date, p.source_file, p.report_no, p.review_key, p.file_sha256
     """)
     names = [d[0] for d in cur.description]
     out = []
