@@ -125,13 +125,14 @@ def _sources(data: str | Path, h: pd.DataFrame, until: dt.date | None) -> pd.Dat
     if h.empty:
         return pd.DataFrame()
     # By round (a tracker over several reviews is a source for each of them).
-    df = read_only_query(data, "select k.council, k.review_key, p.report_date, k.review_title as title, p.committee, "
-                               "p.source_file, k.n_recommendations from rounds k join reports p using (report_id) "
-                               "where k.canonical order by p.report_date, k.council, k.review_title")
+    df = read_only_query(data, "select r.council, r.review_key, p.report_date, any_value(r.review_title) as title, "
+                               "p.committee, p.source_file, count(*) as n_recommendations from recommendations r "
+                               "join reports p using (report_id) where r.canonical group by r.report_id, r.council, "
+                               "r.review_key, p.report_date, p.committee, p.source_file order by 3, 1, 4")
     keys = set(zip(h["council"], h["review_key"]))
     dates = pd.to_datetime(df["report_date"]).dt.date
-    df = df[[k in keys and (until is None or (pd.notna(d) and d <= until))
-             for k, d in zip(zip(df["council"], df["review_key"]), dates)]]
+    df = df.loc[[k in keys and (until is None or (pd.notna(d) and d <= until))
+                 for k, d in zip(zip(df["council"], df["review_key"]), dates)]]
     cols = {"report_date": "Report date", "council": "Council", "title": "Review", "committee": "Committee",
             "n_recommendations": "Recommendations", "source_file": "File"}
     return df[list(cols)].rename(columns=cols).reset_index(drop=True)
