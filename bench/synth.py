@@ -183,25 +183,28 @@ def _rows_layout(p: _Pages, recs: list[dict], ruled: bool) -> None:
         p.y -= 12
 
 
-def _tracker_layout(p: _Pages, recs: list[dict]) -> None:
-    xs = [MARGIN, MARGIN + 32, MARGIN + 170, MARGIN + 250, MARGIN + 310, MARGIN + 370]
-    widths = [32, 138, 80, 60, 60, WIDTH - MARGIN - xs[-1]]
-    heads = ["No.", "Recommendation", "Responsibility", "Target Date", "Assessment", "Evidence of Progress"]
-
+def _landscape_table(p: _Pages, xs: list[float], widths: list[float], heads: list[str], rows: list[list[str]]) -> None:
+    """One table, a row per recommendation (label in bold), its header row repeated on every page."""
     def header() -> None:
-        _cells(p, xs, widths, heads, [BOLD] * 6)
-        p.y -= LEAD + 6
+        _cells(p, xs, widths, heads, [BOLD] * len(heads))
+        p.y -= LEAD * max(len(simpleSplit(h, BOLD, SIZE, w - 6)) for h, w in zip(heads, widths)) + 6
 
     header()
-    for r in recs:
-        body = [r["rec_id"], r["recommendation"], r["responsibility"], r["target_text"],
-                f"{r['category_label']} {r['category_code']}", r["evidence"]]
+    for body in rows:
         need = LEAD * (max(len(simpleSplit(v, FONT, SIZE, w - 6)) for v, w in zip(body, widths)) + 1)
         if p.y - need < 60:
             p.new()
             header()
-        depth = _cells(p, xs, widths, body, [BOLD] + [FONT] * 5)
+        depth = _cells(p, xs, widths, body, [BOLD] + [FONT] * (len(body) - 1))
         p.y -= LEAD * depth + 8
+
+
+def _tracker_layout(p: _Pages, recs: list[dict]) -> None:
+    xs = [MARGIN, MARGIN + 32, MARGIN + 170, MARGIN + 250, MARGIN + 310, MARGIN + 370]
+    widths = [32, 138, 80, 60, 60, WIDTH - MARGIN - xs[-1]]
+    heads = ["No.", "Recommendation", "Responsibility", "Target Date", "Assessment", "Evidence of Progress"]
+    _landscape_table(p, xs, widths, heads, [[r["rec_id"], r["recommendation"], r["responsibility"], r["target_text"],
+                                             f"{r['category_label']} {r['category_code']}", r["evidence"]] for r in recs])
 
 
 def draw_report(p: _Pages, rng: random.Random, layout: str, n_recs: int | None = None, *, topic: str | None = None,
@@ -359,21 +362,9 @@ def write_xtracker(path: Path, rng: random.Random, n_reviews: int = 3, review_he
     widths = [30, 70, 120, 70, 50, 60, WIDTH - MARGIN - xs[-1]]
     heads = ["Ref", review_header, "Recommendation", "Lead Officer", "Due Date", "Status", "Progress Update"]
 
-    def header() -> None:
-        _cells(p, xs, widths, heads, [BOLD] * len(heads))
-        p.y -= LEAD * max(len(simpleSplit(h, BOLD, SIZE, w - 6)) for h, w in zip(heads, widths)) + 6
-
-    header()
-    for t in truths:
-        for r in t.recommendations:
-            body = [r["rec_id"], t.title, r["recommendation"], r["responsibility"], r["target_text"],
-                    f"{r['category_code']} - {r['category_label']}", r["evidence"]]
-            need = LEAD * (max(len(simpleSplit(v, FONT, SIZE, w - 6)) for v, w in zip(body, widths)) + 1)
-            if p.y - need < 60:
-                p.new()
-                header()
-            depth = _cells(p, xs, widths, body, [BOLD] + [FONT] * 6)
-            p.y -= LEAD * depth + 8
+    _landscape_table(p, xs, widths, heads, [[r["rec_id"], t.title, r["recommendation"], r["responsibility"], r["target_text"],
+                                             f"{r['category_code']} - {r['category_label']}", r["evidence"]]
+                                            for t in truths for r in t.recommendations])
     if key_after:
         p.y -= 6
         p.text("Key to status", BOLD)

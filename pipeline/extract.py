@@ -38,15 +38,15 @@ def document_text(pages: tuple[Page, ...] | list[Page]) -> str:
 @dataclass(frozen=True)
 class ReportResult:
     """Everything the stages found for one report of a document (what `inspect` shows):
-    its pages, blocks, cover fields, council, scheme and records."""
+    its pages, the report record, blocks, cover fields, council, scheme and records."""
 
     segment: Segment
+    report: Report
     blocks: tuple[RecBlock, ...] = ()
     cover: dict[str, CoverField] = field(default_factory=dict)
     council: tuple[str | None, str | None] = (None, None)
     scheme: Scheme | None = None
     scheme_rule: str | None = None
-    report: Report | None = None
     recommendations: tuple[Recommendation, ...] = ()
 
 
@@ -102,21 +102,16 @@ def extract_document(doc: Document, rules: Rules, scheme_id: str | None = None) 
     reports = tuple(_report(seg, blocks, k, rules, scheme_id, pack=len(found) > 1 or covered)
                     for k, (seg, blocks) in enumerate(found, 1))
     recs = [r for rep in reports for r in rep.recommendations]
-    schemes = sorted({rep.report.category_scheme or "unknown" for rep in reports if rep.report is not None})
+    schemes = sorted({rep.report.category_scheme or "unknown" for rep in reports})
     msg = f"{len(recs)} recommendation(s), scheme {', '.join(schemes)}{skipped}"
     if len(reports) > 1:
-        msg = f"{len(reports)} reports ({', '.join(_pages(r.segment, r.blocks) for r in reports)}); " + msg
+        spans = ", ".join(f"pages {r.report.page_first}-{r.report.page_last}" for r in reports)
+        msg = f"{len(reports)} reports ({spans}); " + msg
     flagged = sum(bool(r.warnings) for r in recs)
     if flagged:
         msg += f"; {flagged} with warnings (scrutiny check)"
     msg += _ocr_note(doc)
     return DocumentResult(Status.PARSED, msg, reports, unlabelled)
-
-
-def _pages(seg: Segment, blocks: tuple[RecBlock, ...]) -> str:
-    """The pages a report spans, from its cover (or first page) to its last table page."""
-    last = max((p for b in blocks for p in b.pages), default=seg.last)
-    return f"pages {seg.first}-{last}" if last != seg.first else f"page {seg.first}"
 
 
 def _report(seg: Segment, blocks: tuple[RecBlock, ...], number: int, rules: Rules, scheme_id: str | None,
@@ -141,14 +136,20 @@ def _report(seg: Segment, blocks: tuple[RecBlock, ...], number: int, rules: Rule
     rep = report(fields, council, scheme, rules)
     recs = check_records(blocks, tuple(recommendation(b, scheme[0], rules, rep.title) for b in blocks), scheme[0], rules,
                          scheme_confirmed=sure)
+    last = max((p for b in blocks for p in b.pages), default=seg.last)
     if seg.cover is None and pack:
-        note = f"no_cover: pages {seg.first}-{seg.last} come before every report cover; cover fields left empty"
+        why = _NO_COVER.get(seg.rule_id, "no report cover opened them")
+        note = f"no_cover: pages {seg.first}-{last} {why}; cover fields left empty"
         recs = tuple(dataclasses.replace(r, warnings=(note, *r.warnings)) for r in recs)
     reviews = tuple(dict.fromkeys(r.review_title for r in recs if r.review_title))
-    last = max((p for b in blocks for p in b.pages), default=seg.last)
     rep = dataclasses.replace(rep, report_no=number, page_first=seg.first, page_last=last, cover_found=seg.cover is not None,
                               reviews=reviews)
-    return ReportResult(seg, blocks, fields, council, scheme[0], scheme[1], rep, recs)
+    return ReportResult(seg, rep, blocks, fields, council, scheme[0], scheme[1], recs)
+
+
+# Why a report's records carry `no_cover`, by the rule that cut its segment (find/reports.py).
+_NO_COVER = {"report.no_cover": "come before every report cover of the file",
+             "report.numbering_restart": "start the numbering again after another report's table"}
 
 
 def _no_text(doc: Document) -> str:
@@ -223,7 +224,7 @@ def extract_file(path: str | Path, rules: Rules, scheme_id: str | None = None, s
         message = res.message
         if selection is not None and selection.pages is not None:
             message += f"; {selection.describe()}"
-        reports = tuple(ReportRecords(r.report, r.recommendations) for r in res.reports if r.report is not None)
+        reports = tuple(ReportRecords(r.report, r.recommendations) for r in res.reports)
         return done(res.status, message, doc.n_pages, reports, sha, res.unlabelled)
     except ReadError as exc:
         return done(exc.status, exc.message, sha=sha)

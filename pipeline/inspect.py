@@ -24,14 +24,13 @@ def describe(res: DocumentResult, header: str, page: int | None = None) -> tuple
     out = [header, f"  status {res.status}: {res.message}"]
     for k, rep in enumerate(res.reports, 1):
         r = rep.report
-        span = f"pages {r.page_first}-{r.page_last}" if r is not None else ""
-        out.append(f"report {k} of {len(res.reports)}: {span} [{rep.segment.rule_id}] "
-                   f"title {r.title if r is not None else None!r}")
+        out.append(f"report {k} of {len(res.reports)}: pages {r.page_first}-{r.page_last} [{rep.segment.rule_id}] "
+                   f"title {r.title!r}")
         for f in rep.cover.values():
             out.append(f"  cover {f.field:<20} p{f.page} [{f.rule_id}] {_short(f.text, 70)}")
         out.append(f"  council {rep.council[0]} [{rep.council[1]}]")
         out.append(f"  scheme {rep.scheme.id if rep.scheme else None} [{rep.scheme_rule}]")
-        if r is not None and len(r.reviews) > 1:
+        if len(r.reviews) > 1:
             out.append(f"  reviews {list(r.reviews)}")
         out.append(f"  {len(rep.blocks)} block(s)")
         for b, rec in zip(rep.blocks, rep.recommendations):
