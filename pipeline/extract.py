@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.fields.check import check_records
+from pipeline.fields.key import printed_scheme
 from pipeline.fields.normalise import recommendation, report
 from pipeline.fields.scheme import confirmed, detect_scheme
 from pipeline.find.blocks import find_blocks
@@ -130,12 +131,13 @@ def _report(seg: Segment, blocks: tuple[RecBlock, ...], number: int, rules: Rule
         scheme = (rules.scheme(scheme_id), "scheme.override")
     else:
         assessments = [c.text for b in blocks if (c := b.cell(CellField.ASSESSMENT)) is not None]
-        scheme = detect_scheme(text := document_text(seg.pages), assessments, rules, council[1])
+        scheme = detect_scheme(text := document_text(seg.pages), assessments, rules, council[1],
+                               printed=printed_scheme(seg.pages, rules))
         if scheme[0] is not None and (scheme[1] or "").startswith("scheme.council"):
             sure = confirmed(scheme[0], text, assessments, rules.layout.settings.scheme_min_score)
     rep = report(fields, council, scheme, rules)
     recs = check_records(blocks, tuple(recommendation(b, scheme[0], rules, rep.title) for b in blocks), scheme[0], rules,
-                         scheme_confirmed=sure)
+                         scheme_confirmed=sure, scheme_printed=scheme[1] == "scheme.printed_key")
     last = max((p for b in blocks for p in b.pages), default=seg.last)
     if seg.cover is None and pack:
         why = _NO_COVER.get(seg.rule_id, "no report cover opened them")

@@ -126,6 +126,20 @@ class CoverRules(_Strict):
     councils: list[CouncilRule] = []
 
 
+class OutcomeRule(_Strict):
+    id: str
+    outcome: Outcome
+    phrases: list[str] = Field(min_length=1)
+
+
+class KeyRules(_Strict):
+    """How a report's printed key to its categories is found and read (rules/keys.yaml)."""
+
+    headers: list[PatternRule] = Field(min_length=1)
+    outcomes: list[OutcomeRule] = Field(min_length=1)
+    asks_date: list[str] = []
+
+
 class Category(_Strict):
     code: int = Field(ge=0, le=99)
     label: str
@@ -234,6 +248,7 @@ class Rules(_Strict):
     prefilter: PrefilterRules
     ocr: OcrRules
     flags: FlagRules
+    keys: KeyRules
     schemes: dict[str, Scheme]
 
     def scheme(self, scheme_id: str) -> Scheme:
@@ -257,6 +272,8 @@ class Rules(_Strict):
         out += [(r.id, "prefilter-marker") for r in self.prefilter.markers]
         out += [(r.id, "ocr-correction") for r in self.ocr.corrections]
         out += [(r.id, "flag") for r in self.flags.flags]
+        out += [(r.id, "key-header") for r in self.keys.headers]
+        out += [(r.id, "outcome") for r in self.keys.outcomes]
         for s in self.schemes.values():
             out += [(f"scheme.{s.id}.{c.code}", "category") for c in s.categories]
         return out
@@ -305,6 +322,7 @@ def load_rules(rules_dir: str | Path | None = None) -> Rules:
         prefilter=_validate(PrefilterRules, root / "prefilter.yaml"),  # type: ignore[arg-type]
         ocr=_validate(OcrRules, root / "ocr.yaml"),  # type: ignore[arg-type]
         flags=_validate(FlagRules, root / "flags.yaml"),  # type: ignore[arg-type]
+        keys=_validate(KeyRules, root / "keys.yaml"),  # type: ignore[arg-type]
         schemes=schemes,
     )
     for council in rules.cover.councils:

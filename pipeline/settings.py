@@ -37,6 +37,9 @@ class Settings(BaseModel):
     cover_min_score: int = Field(default=3, ge=1,
                         description="a page is a report's cover (and opens a new report of its file) when it holds this many "
                                     "distinct cover fields (rules/cover.yaml; the title counts twice, the e-mail not at all)")
+    key_line_gap: float = Field(default=1.5, gt=0,
+                        description="a printed key to the categories ends at a gap of more than this many font sizes "
+                                    "between its lines (rules/keys.yaml)")
     edge_tol: float = Field(default=2.5, ge=0, description="points a word may start left of its column's edge")
     align_tol: float = Field(default=3.5, ge=0,
                         description="points between a record's first words and the column edges")

@@ -6,6 +6,8 @@ with `warnings`, each `code: detail`.  The codes (stable; `scrutiny check` lists
 - `unknown_scheme`: no category scheme could be decided, so no category labels;
 - `scheme_unconfirmed: <id>`: the scheme is the council's default, and neither an
   appendix nor a printed label confirms it;
+- `scheme_from_report: <n> ratings …`: no rules scheme fits; the scheme is the key to
+  the categories the report prints (codes and outcomes as `fields.key` reads them);
 - `column_missing: <field>`: the table has no column (or label) for a field;
 - `no_recommendation_text`, `no_responsibility`, `no_target`, `no_category`,
   `no_evidence`: the column exists but the record's cell is empty;
@@ -40,7 +42,7 @@ from pipeline.vocab import CellField
 # The fields a record needs, by the column that fills them, and the warning for an empty cell.
 EMPTY = {CellField.RECOMMENDATION: "no_recommendation_text", CellField.RESPONSIBILITY: "no_responsibility",
          CellField.TARGET: "no_target", CellField.ASSESSMENT: "no_category", CellField.EVIDENCE: "no_evidence"}
-CODES = ("unknown_scheme", "scheme_unconfirmed", "column_missing", *EMPTY.values(), "unmatched_assessment", "unparsed_target",
+CODES = ("unknown_scheme", "scheme_unconfirmed", "scheme_from_report", "column_missing", *EMPTY.values(), "unmatched_assessment", "unparsed_target",
          "no_anticipated_date", "runs_into_next", "repeated_label", "long_cell", "ocr_label", "low_ocr_confidence")
 
 
@@ -95,9 +97,11 @@ def record_warnings(block: RecBlock, rec: Recommendation, scheme: Scheme | None,
 
 
 def check_records(blocks: list[RecBlock] | tuple[RecBlock, ...], recs: tuple[Recommendation, ...],
-                  scheme: Scheme | None, rules: Rules, scheme_confirmed: bool = True) -> tuple[Recommendation, ...]:
+                  scheme: Scheme | None, rules: Rules, scheme_confirmed: bool = True,
+                  scheme_printed: bool = False) -> tuple[Recommendation, ...]:
     """Return `recs` (one per block, same order) with their warnings filled in;
-    `scheme_confirmed` False when only an assumption (the council's default) gave the scheme."""
+    `scheme_confirmed` False when only an assumption (the council's default) gave the scheme,
+    `scheme_printed` True when it was read from the key the report prints (no rules scheme)."""
     settings = rules.layout.settings
     ids = Counter((fold(r.review_title), r.rec_id) for r in recs)  # a tracker over reviews repeats labels across them
     lengths = {name: [len(_cell_text(b, name)) for b in blocks] for name in EMPTY}
@@ -107,6 +111,9 @@ def check_records(blocks: list[RecBlock] | tuple[RecBlock, ...], recs: tuple[Rec
         warnings = record_warnings(block, rec, scheme, rules)
         if scheme is not None and not scheme_confirmed:
             warnings.insert(0, f"scheme_unconfirmed: {scheme.id} (the council's default; nothing printed confirms it)")
+        if scheme is not None and scheme_printed:
+            warnings.insert(0, f"scheme_from_report: {len(scheme.categories)} ratings read from the key the report prints "
+                               "(no rules file names the council or its scheme)")
         if ids[(fold(rec.review_title), rec.rec_id)] > 1:
             warnings.append(f"repeated_label: {rec.rec_id}")
         for name, median in medians.items():

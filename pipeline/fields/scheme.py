@@ -3,8 +3,11 @@
 Decided, in order, by
 1. the "Category / Criteria" appendix the report prints (`appendix`);
 2. the assessment cells, when they print codes with labels (`assessments`);
-3. the council's default scheme (`council`, from `rules/cover.yaml`);
-4. the assessment labels alone (`labels`: "Achieved (Late)" names a Birmingham category).
+3. the council's default scheme (`council`, from `rules/cover.yaml`): a rules file that
+   names the council wins over what is printed;
+4. the key to the categories the report prints (`printed_key`, `fields.key`), when the
+   assessments name its ratings;
+5. the assessment labels alone (`labels`: "Achieved (Late)" names a Birmingham category).
 `None` when all of these fail; the records then say `unknown_scheme`.  A scheme taken
 from the council's default that nothing printed confirms (no appendix, no label that
 fits it) is `unconfirmed`: the records say so, since councils change their schemes.
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.fields.split import match_label
+from pipeline.fields.split import match_label, read_assessment
 from pipeline.rules import Rules, Scheme
 
 
@@ -60,12 +63,22 @@ def confirmed(scheme: Scheme, text: str, assessments: list[str], minimum: float)
     return scheme_score(scheme, text) >= minimum or label_fit(scheme, assessments) >= minimum
 
 
-def detect_scheme(text: str, assessments: list[str], rules: Rules,
-                  council_id: str | None = None) -> tuple[Scheme | None, str | None]:
+def key_fit(scheme: Scheme, assessments: list[str]) -> float:
+    """Share of the non-empty assessment cells that name a category of `scheme` (by code or label)."""
+    texts = [a for a in assessments if a.strip()]
+    if not texts:
+        return 0.0
+    return sum(read_assessment(a, scheme).label is not None for a in texts) / len(texts)
+
+
+def detect_scheme(text: str, assessments: list[str], rules: Rules, council_id: str | None = None,
+                  printed: Scheme | None = None) -> tuple[Scheme | None, str | None]:
     """Return (scheme, rule id of the evidence) for a document; (None, None) when undecided.
 
     `text` is the whole document text, `assessments` the assessment cells, `council_id`
-    the rule id of the council found on the cover (its default scheme is the fallback).
+    the rule id of the council found on the cover (its default scheme is the fallback),
+    `printed` the scheme of the key the report prints (`fields.key`), taken when no rules
+    scheme is printed and no rules file names the council, and the assessments fit it.
     """
     minimum = rules.layout.settings.scheme_min_score
     for source, body in (("appendix", text), ("assessments", "\n".join(assessments))):
@@ -75,6 +88,8 @@ def detect_scheme(text: str, assessments: list[str], rules: Rules,
     council = next((c for c in rules.cover.councils if c.id == council_id), None)
     if council is not None and council.scheme in rules.schemes:
         return rules.schemes[council.scheme], f"scheme.council.{council.id}"
+    if printed is not None and key_fit(printed, assessments) >= minimum:
+        return printed, "scheme.printed_key"
     found = _best([(label_fit(s, assessments), s.id) for s in rules.schemes.values()], minimum)
     if found is not None:
         return rules.schemes[found], "scheme.detect.labels"
