@@ -375,3 +375,71 @@ def write_xtracker(path: Path, rng: random.Random, n_reviews: int = 3, review_he
     for t in truths:
         t.n_pages = p.count
     return truths
+
+
+# Ratings a council of its own might define: (label, definition, the outcome it means).
+RATINGS = [("Completed on time", "All actions have been completed by the agreed timescale.", "achieved"),
+           ("Completed late", "All actions have been completed, but after the agreed timescale.", "achieved_late"),
+           ("On schedule", "Actions are progressing and the agreed timescale has not yet passed.", "in_progress"),
+           ("Behind schedule", "Actions are late; a revised completion date is given.", "in_progress"),
+           ("Not progressed", "No action has been taken and none is planned.", "not_achieved")]
+COVER_LABELS = [  # (committee, date, report of, title, lead member, officer) labels councils' templates use
+    ("Meeting:", "Date of meeting:", "Report author:", "Review title:", "Lead Member:", "Scrutiny officer:"),
+    ("Committee:", "Meeting date:", "Submitted by:", "Scrutiny review:", "Review lead:", "Supporting officer:"),
+    ("Report to:", "Date:", "Report of:", "Review:", "Chair of the review:", "Lead Officer:")]
+
+
+def write_unnamed(path: Path, rng: random.Random, *, council: str, key_before: bool, numbered: bool,
+                  key_header: tuple[str, str] | str = ("Status", "Meaning"), ratings: list[tuple[str, str, str]] = RATINGS,
+                  labels: tuple[str, ...] = COVER_LABELS[0]) -> Truth:
+    """Write a report of a council no rules file names: its name as the cover's heading, its
+    own cover `labels`, one tracker table whose assessments name `ratings` (with their key
+    numbers when `numbered`), and the key to the ratings before or after the table, under
+    `key_header` (two column names, or one heading). Truth: each record's expected code is
+    its rating's printed number, or its place in the key."""
+    p = _Pages(canvas.Canvas(str(path), pagesize=A4, invariant=True))
+    topic = rng.choice(TOPICS)
+    title, date = f"Tackling {topic.title()}", dt.date(2019, rng.randint(1, 12), rng.randint(1, 28))
+    recs = _recs(rng, rng.randint(3, 7), topic, [(i, r[0]) for i, r in enumerate(ratings, 1)])
+    p.text(council, BOLD, 14)
+    committee = "Communities Overview and Scrutiny Committee"
+    values = (committee, date.strftime("%-d %B %Y"), "Corporate Director, Resources", title, "Councillor Jane Smith",
+              "Sam Jones")
+    for label, value in zip(labels, values):
+        p.c.setFont(BOLD, 10)
+        p.c.drawString(MARGIN, p.y, label)
+        p.c.setFont(FONT, 10)
+        p.c.drawString(MARGIN + 130, p.y, value)
+        p.y -= 16
+    domain = council.split()[0].lower() + ".gov.uk"
+    p.text(f"Contact: Sam Jones, email sam.jones@{domain}")
+
+    def key() -> None:
+        p.y -= 10
+        if isinstance(key_header, str):
+            p.text(key_header, BOLD, 10)
+        else:
+            _cells(p, [MARGIN, MARGIN + 140], [140, 300], list(key_header), [BOLD, BOLD])
+            p.y -= LEAD + 2
+        for i, (label, definition, _) in enumerate(ratings, 1):
+            depth = _cells(p, [MARGIN, MARGIN + 140], [140, 300], [f"{i}. {label}" if numbered else label, definition],
+                           [FONT, FONT])
+            p.y -= LEAD * depth + 2
+        p.y -= 10
+
+    if key_before:
+        key()
+    p.new()
+    rows = [[r["rec_id"], r["recommendation"], r["responsibility"], r["target_text"],
+             f"{r['category_code']}. {r['category_label']}" if numbered else r["category_label"], r["evidence"]]
+            for r in recs]
+    xs = [MARGIN, MARGIN + 32, MARGIN + 170, MARGIN + 250, MARGIN + 310, MARGIN + 370]
+    _landscape_table(p, xs, [32, 138, 80, 60, 60, WIDTH - MARGIN - xs[-1]],
+                     ["No.", "Recommendation", "Responsibility", "Target Date", "Rating", "Progress Update"], rows)
+    if not key_before:
+        if p.y < 200:
+            p.new()
+        key()
+    p.new()
+    p.c.save()
+    return Truth("unnamed", title, committee, date, n_pages=p.count, recommendations=recs)

@@ -143,6 +143,9 @@ def _report(seg: Segment, blocks: tuple[RecBlock, ...], number: int, rules: Rule
         why = _NO_COVER.get(seg.rule_id, "no report cover opened them")
         note = f"no_cover: pages {seg.first}-{last} {why}; cover fields left empty"
         recs = tuple(dataclasses.replace(r, warnings=(note, *r.warnings)) for r in recs)
+    else:
+        note = "no_title: no review title on the cover or in the row; the records form a review of their own"
+        recs = tuple(dataclasses.replace(r, warnings=(note, *r.warnings)) if r.review_title is None else r for r in recs)
     reviews = tuple(dict.fromkeys(r.review_title for r in recs if r.review_title))
     rep = dataclasses.replace(rep, report_no=number, page_first=seg.first, page_last=last, cover_found=seg.cover is not None,
                               reviews=reviews)

@@ -140,7 +140,8 @@ class ReportRow:
     cover_found: bool = col("bool", "a cover page opened the report; false: its table came before every cover of the "
                                     "file, and its cover fields are empty")
     reviews: list[str] = col("list<string>", "the review titles of its records (several for a tracker over reviews)")
-    council: str | None = col("string", "council, from the contact e-mail domain or a phrase (rules/cover.yaml)")
+    council: str | None = col("string", "council: a rule of rules/cover.yaml (e-mail domain or phrase), else the name the "
+                                           "cover prints (README: Councils no rules file names)")
     committee: str | None = col("string", "committee the report went to")
     report_date: dt.date | None = col("date32", "date of the meeting or report")
     title: str | None = col("string", "title of the scrutiny review (null for a tracker over several reviews)")

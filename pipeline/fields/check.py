@@ -3,6 +3,8 @@
 Takes the blocks and the normalised records of one document and returns the records
 with `warnings`, each `code: detail`.  The codes (stable; `scrutiny check` lists them):
 
+- `no_cover: pages …` (extract): no report cover opened the record's table;
+- `no_title` (extract): no review title on the cover or in the row;
 - `unknown_scheme`: no category scheme could be decided, so no category labels;
 - `scheme_unconfirmed: <id>`: the scheme is the council's default, and neither an
   appendix nor a printed label confirms it;
@@ -42,7 +44,8 @@ from pipeline.vocab import CellField
 # The fields a record needs, by the column that fills them, and the warning for an empty cell.
 EMPTY = {CellField.RECOMMENDATION: "no_recommendation_text", CellField.RESPONSIBILITY: "no_responsibility",
          CellField.TARGET: "no_target", CellField.ASSESSMENT: "no_category", CellField.EVIDENCE: "no_evidence"}
-CODES = ("unknown_scheme", "scheme_unconfirmed", "scheme_from_report", "column_missing", *EMPTY.values(), "unmatched_assessment", "unparsed_target",
+CODES = ("no_cover", "no_title", "unknown_scheme", "scheme_unconfirmed", "scheme_from_report", "column_missing",
+         *EMPTY.values(), "unmatched_assessment", "unparsed_target",
          "no_anticipated_date", "runs_into_next", "repeated_label", "long_cell", "ocr_label", "low_ocr_confidence")
 
 

@@ -65,6 +65,7 @@ def _rows(lines: list[Line], keys: KeyRules, gap: float, line_gap: float) -> lis
     for ln in lines:
         if rows and prev is not None and ln.page == prev.page and ln.top - prev.bottom > line_gap * ln.size:
             break  # a gap after the key's rows ends it (a key may go on over a page break)
+        new_page = prev is not None and ln.page != prev.page
         prev = ln
         text = clean(ln.text)
         if not rows and any(r.regex.match(text) for r in keys.headers):
@@ -72,6 +73,8 @@ def _rows(lines: list[Line], keys: KeyRules, gap: float, line_gap: float) -> lis
         segs = split_segments(ln, gap)
         left = ln.x0 if left is None else left
         numbered = _NUMBERED.match(text)
+        if len(segs) > 3 or (new_page and rows and not (numbered or (len(segs) >= 2 and abs(ln.x0 - left) <= ln.size))):
+            break  # a table's row or header (more cells than a key has), or another page's text that opens no row
         if ln.x0 > left + ln.size:  # right of the label column: the definition goes on
             if not rows:
                 break
