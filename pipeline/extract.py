@@ -132,7 +132,7 @@ def _report(seg: Segment, blocks: tuple[RecBlock, ...], number: int, rules: Rule
     else:
         assessments = [c.text for b in blocks if (c := b.cell(CellField.ASSESSMENT)) is not None]
         scheme = detect_scheme(text := document_text(seg.pages), assessments, rules, council[1],
-                               printed=printed_scheme(seg.pages, rules))
+                               printed=lambda: printed_scheme(seg.pages, rules))
         if scheme[0] is not None and (scheme[1] or "").startswith("scheme.council"):
             sure = confirmed(scheme[0], text, assessments, rules.layout.settings.scheme_min_score)
     rep = report(fields, council, scheme, rules)

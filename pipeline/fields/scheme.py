@@ -16,6 +16,7 @@ fits it) is `unconfirmed`: the records say so, since councils change their schem
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from pipeline.fields.split import match_label, read_assessment
 from pipeline.rules import Rules, Scheme
@@ -72,13 +73,14 @@ def key_fit(scheme: Scheme, assessments: list[str]) -> float:
 
 
 def detect_scheme(text: str, assessments: list[str], rules: Rules, council_id: str | None = None,
-                  printed: Scheme | None = None) -> tuple[Scheme | None, str | None]:
+                  printed: Callable[[], Scheme | None] | None = None) -> tuple[Scheme | None, str | None]:
     """Return (scheme, rule id of the evidence) for a document; (None, None) when undecided.
 
     `text` is the whole document text, `assessments` the assessment cells, `council_id`
     the rule id of the council found on the cover (its default scheme is the fallback),
-    `printed` the scheme of the key the report prints (`fields.key`), taken when no rules
-    scheme is printed and no rules file names the council, and the assessments fit it.
+    `printed` reads the scheme of the key the report prints (`fields.key`; asked only when
+    no rules scheme is printed and no rules file names the council), taken when the
+    assessments fit it.
     """
     minimum = rules.layout.settings.scheme_min_score
     for source, body in (("appendix", text), ("assessments", "\n".join(assessments))):
@@ -88,8 +90,9 @@ def detect_scheme(text: str, assessments: list[str], rules: Rules, council_id: s
     council = next((c for c in rules.cover.councils if c.id == council_id), None)
     if council is not None and council.scheme in rules.schemes:
         return rules.schemes[council.scheme], f"scheme.council.{council.id}"
-    if printed is not None and key_fit(printed, assessments) >= minimum:
-        return printed, "scheme.printed_key"
+    key = printed() if printed is not None else None
+    if key is not None and key_fit(key, assessments) >= minimum:
+        return key, "scheme.printed_key"
     found = _best([(label_fit(s, assessments), s.id) for s in rules.schemes.values()], minimum)
     if found is not None:
         return rules.schemes[found], "scheme.detect.labels"
