@@ -82,6 +82,19 @@ def test_a_table_before_the_first_cover_is_its_own_report(tmp_path, rules):
     assert [p.report.cover_found for p in x.reports] == [False, True]
 
 
+def test_reports_without_covers_each_read_their_scheme_from_their_own_pages(tmp_path, rules):
+    """Bug: of three coverless reports cut where their numbering restarts, the first was read
+    with the whole document's text, so a later report's Stockton codes made it Stockton."""
+    parts = [{"layout": "tracker", "cover": False}, {"layout": "rows", "scheme": "stockton", "cover": False},
+             {"layout": "rows", "cover": False}]
+    truths = write_multi(tmp_path / "pack.pdf", random.Random(44), parts, between=2)
+    x = extract_file(tmp_path / "pack.pdf", rules)
+    assert _records(x) == [[(r["rec_id"], r["category_code"]) for r in t.recommendations] for t in truths]
+    assert [p.report.category_scheme for p in x.reports] == ["birmingham", "stockton", "birmingham"]
+    spans = [(p.report.page_first, p.report.page_last) for p in x.reports]
+    assert all(a[1] < b[0] for a, b in zip(spans, spans[1:]))
+
+
 @pytest.mark.parametrize("seed, header", [(21, "Scrutiny Review"), (22, "Review"), (23, "Origin")])
 def test_a_tracker_over_several_reviews_gives_each_record_its_rows_review(tmp_path, rules, seed, header):
     truths = write_xtracker(tmp_path / "xt.pdf", random.Random(seed), 3, header)

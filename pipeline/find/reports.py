@@ -84,9 +84,17 @@ def restarts(seg: Segment, blocks: tuple[RecBlock, ...]) -> list[tuple[Segment, 
             runs.append([b])
         else:
             runs[-1].append(b)
-    out = [(seg, tuple(runs[0]))]
-    for run in runs[1:]:
-        pages = {p for b in run for p in b.pages}
-        sub = tuple(p for p in seg.pages if min(pages) <= p.number <= max(pages))
-        out.append((Segment(sub, None, "report.numbering_restart"), tuple(run)))
+    if len(runs) == 1:
+        return [(seg, blocks)]
+    # Each run's pages: from its first table page (the segment's start for the first run)
+    # up to the page before the next run starts, or its own last page when they share one.
+    starts = [seg.first] + [min(p for b in run for p in b.pages) for run in runs[1:]]
+    out = []
+    for k, run in enumerate(runs):
+        last = max(p for b in run for p in b.pages)
+        end = max(last, starts[k + 1] - 1) if k + 1 < len(runs) else seg.last
+        sub = tuple(p for p in seg.pages if starts[k] <= p.number <= end)
+        out.append((seg if k == 0 and end == seg.last else
+                    Segment(sub, seg.cover if k == 0 else None, seg.rule_id if k == 0 else "report.numbering_restart"),
+                    tuple(run)))
     return out
