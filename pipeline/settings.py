@@ -40,6 +40,8 @@ class Settings(BaseModel):
     key_line_gap: float = Field(default=1.5, gt=0,
                         description="a printed key to the categories ends at a gap of more than this many font sizes "
                                     "between its lines (rules/keys.yaml)")
+    key_max_rows: int = Field(default=12, ge=2,
+                        description="a printed key has at most this many ratings; a longer list is some other table")
     edge_tol: float = Field(default=2.5, ge=0, description="points a word may start left of its column's edge")
     align_tol: float = Field(default=3.5, ge=0,
                         description="points between a record's first words and the column edges")

@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from pipeline.find.layout import page_lines, split_segments
 from pipeline.models import Line, Page
 from pipeline.rules import Category, KeyRules, Rules, Scheme
+from pipeline.settings import Settings
 from pipeline.text import clean, fold
 from pipeline.vocab import Outcome
 
 _NUMBERED = re.compile(r"^\(?(?P<code>\d{1,2})\)?\s*[:.)–—-]?\s+(?P<rest>\S.*)$")
 _DASH = re.compile(r"\s+[–—-]\s+|:\s+")  # "Achieved (Fully) – The evidence …", "Achieved: The evidence …"
-MAX_ROWS = 12  # a key longer than this is some other table
 
 
 @dataclass
@@ -57,8 +57,9 @@ def _start(lines: list[Line], keys: KeyRules) -> int | None:
     return None
 
 
-def _rows(lines: list[Line], keys: KeyRules, gap: float, line_gap: float) -> list[_Row]:
+def _rows(lines: list[Line], keys: KeyRules, settings: Settings) -> list[_Row]:
     """The key's rows from the lines after its header (see the module doc)."""
+    gap, line_gap = settings.segment_gap, settings.key_line_gap
     rows: list[_Row] = []
     left: float | None = None
     prev: Line | None = None
@@ -95,8 +96,8 @@ def _rows(lines: list[Line], keys: KeyRules, gap: float, line_gap: float) -> lis
             rows.append(_Row(None, clean(segs[0].text), [clean(" ".join(s.text for s in segs[1:]))]))
         else:
             break  # running text: the key is over
-        if len(rows) > MAX_ROWS:
-            return []
+        if len(rows) > settings.key_max_rows:
+            return []  # some other table
     return rows
 
 
@@ -118,7 +119,7 @@ def printed_scheme(pages: tuple[Page, ...] | list[Page], rules: Rules) -> Scheme
     lines = [ln for page in page_lines(pages, rules) for ln in page]  # furniture (running footers) left out
     k = _start(lines, rules.keys)
     while k is not None:
-        rows = _rows(lines[k:], rules.keys, settings.segment_gap, settings.key_line_gap)
+        rows = _rows(lines[k:], rules.keys, settings)
         if len(rows) >= 2:
             return _scheme(rows, rules.keys)
         nxt = _start(lines[k:], rules.keys)  # a header with no rows under it (a table's header row): look on
