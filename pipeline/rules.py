@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import functools
 import re
+import re._constants as _sre  # the parsed-pattern vocabulary, to check rules for nested repeats
+import re._parser as _parser
+from collections import Counter
 from pathlib import Path
 from typing import Literal
 
@@ -42,11 +45,53 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _unbounded(tree: object) -> bool:
+    """Whether a parsed pattern (re._parser) repeats something without bound (`+`, `*`, `{n,}`)."""
+    for op, av in tree:  # type: ignore[attr-defined]
+        if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
+            if av[1] == _sre.MAXREPEAT or _unbounded(av[2]):
+                return True
+        elif any(_unbounded(sub) for sub in _subpatterns(op, av)):
+            return True
+    return False
+
+
+def _subpatterns(op: object, av: object) -> list:
+    """The sub-patterns of one parsed node: groups, alternatives, look-arounds."""
+    if op == _sre.SUBPATTERN:
+        return [av[3]]  # type: ignore[index]
+    if op == _sre.BRANCH:
+        return list(av[1])  # type: ignore[index]
+    if op in (_sre.ASSERT, _sre.ASSERT_NOT):
+        return [av[1]]  # type: ignore[index]
+    if op == _sre.ATOMIC_GROUP:
+        return [av]
+    return []
+
+
+def nested_repeat(pattern: str) -> bool:
+    r"""Whether `pattern` repeats without bound something that itself repeats without bound
+    (`(\w+\s?)+`, `(a*)*`): catastrophic backtracking on a long line that does not match."""
+    def walk(tree: object) -> bool:
+        for op, av in tree:  # type: ignore[attr-defined]
+            if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[1] == _sre.MAXREPEAT and _unbounded(av[2]):
+                return True
+            inner = av[2] if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT) else None
+            if (inner is not None and walk(inner)) or any(walk(sub) for sub in _subpatterns(op, av)):
+                return True
+        return False
+
+    return walk(_parser.parse(pattern))
+
+
 def _check_regex(value: str) -> str:
     try:
         re.compile(value.replace("{MONTH}", MONTH_ALTERNATION))
     except re.error as exc:
         raise ValueError(f"invalid regular expression {value!r}: {exc}") from exc
+    if nested_repeat(value.replace("{MONTH}", "month")):
+        raise ValueError(f"regular expression {value!r} repeats a repetition without bound (like `(\\w+\\s?)+`): "
+                         "it can take for ever on a long line; bound the inner or outer repeat")
     return value
 
 
@@ -284,8 +329,14 @@ def _read_yaml(path: Path) -> object:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise RulesError(f"{path}: rule file missing") from exc
+    except IsADirectoryError as exc:
+        raise RulesError(f"{path}: a folder, not a rule file") from exc
+    except UnicodeDecodeError as exc:
+        raise RulesError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason}); save it as UTF-8") from exc
+    except OSError as exc:
+        raise RulesError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     except yaml.YAMLError as exc:
-        raise RulesError(f"{path}: not valid YAML: {exc}") from exc
+        raise RulesError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from exc
 
 
 def _validate(model: type[BaseModel], path: Path) -> BaseModel:
@@ -329,8 +380,8 @@ def load_rules(rules_dir: str | Path | None = None) -> Rules:
         if council.scheme is not None and council.scheme not in schemes:
             raise RulesError(f"{root / 'cover.yaml'}: council {council.id}: unknown scheme {council.scheme!r} "
                              f"(known: {', '.join(sorted(schemes))})")
-    ids = [i for i, _ in rules.ids()]
-    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    counts = Counter(i for i, _ in rules.ids())  # linear: rule sets may be large
+    dupes = sorted(i for i, n in counts.items() if n > 1)
     if dupes:
         raise RulesError(f"{root}: duplicate rule ids: {', '.join(dupes)}")
     return rules

@@ -135,3 +135,34 @@ def test_wheel_ships_the_rules(tmp_path):
     found = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env={"PYTHONPATH": str(tmp_path / "site")},
                            capture_output=True, text=True, check=True)
     assert found.stdout.strip() == str(shipped.resolve())
+
+
+def test_a_pattern_that_repeats_a_repetition_is_refused(tmp_path):
+    """Bug (issue #20): `^(\\w+\\s?)+$` passed `rules check` and then timed out every file."""
+    d = copy_rules(tmp_path)
+    data = yaml.safe_load((d / "layout.yaml").read_text())
+    data["section_end"][0]["pattern"] = r"^(\w+\s?)+$"
+    (d / "layout.yaml").write_text(yaml.safe_dump(data))
+    with pytest.raises(RulesError, match=r"layout.yaml: section_end.0.pattern: .*repeats a repetition without bound"):
+        load_rules(d)
+
+
+@pytest.mark.parametrize("pattern, nested", [(r"^(\w+\s?)+$", True), (r"(a*)*", True), (r"(?:x+|y)+z", True),
+                                             (r"^R\s?(\d{1,3})[.:]?$", False), (r"(a+){2,5}", False),
+                                             (r"(?:\s+(?:of\s+)?\w+)?", False)])
+def test_nested_repeats_are_found_in_the_parsed_pattern(pattern, nested):
+    from pipeline.rules import nested_repeat
+
+    assert nested_repeat(pattern) is nested
+
+
+def test_a_rules_file_that_is_not_utf8_or_not_a_file_is_one_line(tmp_path):
+    """Bug (issue #20): a non-UTF-8 rules file or a folder named `*.yaml` was a traceback."""
+    d = copy_rules(tmp_path)
+    (d / "prefilter.yaml").write_bytes(b"min_pages: 24\n# caf\xe9\n")
+    with pytest.raises(RulesError, match=r"prefilter.yaml: not UTF-8 text \(byte 19"):
+        load_rules(d)
+    d2 = copy_rules(tmp_path / "two")
+    (d2 / "schemes" / "extra.yaml").mkdir()
+    with pytest.raises(RulesError, match="extra.yaml: a folder, not a rule file"):
+        load_rules(d2)
