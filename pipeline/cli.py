@@ -64,10 +64,13 @@ class _Group(click.Group):
 
 
 def _output_file(path: str, option: str) -> None:
-    """A usage error unless `path` can be written: its folder exists (nothing is created)."""
-    parent = Path(path).parent
-    if not parent.is_dir():
-        raise click.BadParameter(f"cannot write {path}: {parent} is not an existing folder", param_hint=option)
+    """A usage error unless `path` can be written safely (`write.output_problem`): its folder
+    exists (nothing is created) and nothing but a regular file is there."""
+    from pipeline.datasets.write import output_problem
+
+    problem = output_problem(path)
+    if problem is not None:
+        raise click.BadParameter(f"cannot write {path}: {problem}", param_hint=option)
 
 
 @click.group(cls=_Group, context_settings=CONTEXT)
@@ -182,7 +185,9 @@ class _Progress:
 
 def _fail(message: str, code: int) -> NoReturn:
     """One line on stderr, then exit with `code` (no traceback)."""
-    click.echo(f"Error: {message}", err=True)
+    from pipeline.text import escape_controls
+
+    click.echo(f"Error: {escape_controls(' '.join(message.splitlines()))}", err=True)
     sys.exit(code)
 
 
@@ -220,7 +225,9 @@ def _summary_text(summary: IngestSummary, out: str) -> str:
     lines += [f"  waiting: {w}: same content as a file that could not be parsed; a re-run retries both"
               for w in summary.waiting]
     lines += [f"  {s}: {f}: {m}" for f, s, m in summary.failed]
-    return "\n".join(lines)
+    from pipeline.text import escape_controls
+
+    return escape_controls("\n".join(lines))  # paths and messages may hold control characters
 
 
 FORMATS = click.Choice(["table", "csv", "json", "markdown"])
@@ -280,12 +287,19 @@ def _emit(table: Table | pd.DataFrame, fmt: str) -> None:
         import csv
         import io
 
+        from pipeline.text import cell_safe
+
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(cols)
-        writer.writerows(text)
+        writer.writerow([cell_safe(c) for c in cols])
+        writer.writerows([[cell_safe(v) for v in r] for r in text])  # a spreadsheet opens it: no live formulas
         click.echo(buf.getvalue(), nl=False)
-    elif fmt == "markdown":
+        return
+    from pipeline.text import escape_controls
+
+    # Terminal formats: a control character in a file name or stored text is shown, never sent.
+    cols, text = [escape_controls(c) for c in cols], [[escape_controls(v) for v in r] for r in text]
+    if fmt == "markdown":
         click.echo("| " + " | ".join(cols) + " |")
         click.echo("|" + "---|" * len(cols))
         for r in text:

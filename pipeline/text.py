@@ -63,3 +63,34 @@ def rec_number(label: str) -> int | None:
     """The integer of a record label (`R01` -> 1), or None."""
     m = _LABEL_NUMBER.search(label)
     return int(m.group(1)) if m else None
+
+
+# C0 and C1 control characters but tab and newline: never part of a document's words.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """`text` without control characters (NUL, ESC, BEL, …; tab and newline kept): applied
+    where text enters the pipeline (a PDF's words), so stored text never carries them."""
+    return _CONTROL.sub("", text)
+
+
+def escape_controls(text: str) -> str:
+    """`text` for a terminal: each control character (but tab and newline) shown as `\\xNN`,
+    so a file name or stored text can never send an escape sequence."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP: CSV injection).
+_FORMULA_START = re.compile(r"^[=+\-@\t\r]")
+_SIGNED_NUMBER = re.compile(r"^[+-]?\d[\d,.]*\s?(%|pts)?$")  # "+50.0 pts", "-3": a number, not a formula
+
+
+def cell_safe(value: object) -> object:
+    """A value for a spreadsheet or CSV cell: text that a spreadsheet would run as a formula
+    (`=HYPERLINK(…)`, `+cmd|…`, `@SUM(…)`) gets a leading apostrophe, so it stays readable
+    text; control characters are dropped; other values pass unchanged."""
+    if not isinstance(value, str):
+        return value
+    text = printable(value)
+    return "'" + text if _FORMULA_START.match(text) and not _SIGNED_NUMBER.match(text) else text

@@ -387,3 +387,25 @@ def inflating_pdf(path: Path, megabytes: int) -> Path:
     path.write_bytes(bytes(out))
     return path
 
+
+
+def control_char_pdf(path: Path, text: bytes = b"Hello ABC world") -> Path:
+    """A one-page PDF whose font maps "A", "B", "C" to ESC, BEL and NUL (a font's /Differences,
+    as hostile PDFs do): pdfplumber reads them as control characters."""
+    content = b"BT /F1 12 Tf 72 700 Td (" + text + b") Tj ET"
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+            b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding << /Type /Encoding /BaseEncoding /WinAnsiEncoding "
+            b"/Differences [65 /uni001B 66 /uni0007 67 /uni0000] >> >>"]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for i, o in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    path.write_bytes(out)
+    return path

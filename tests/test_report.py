@@ -272,3 +272,42 @@ def test_sources_are_the_reports_up_to_the_periods_end(public_out):
     want = sorted(d for c, t, d in gold if (c, t) in reviews and d <= last)
     got = sorted(pd.to_datetime(_built(public_out, "2016/17").sources["Report date"]).dt.date)
     assert got == want and len(got) == 6 and max(got) == dt.date(2017, 1, 25)
+
+
+def test_text_from_a_pdf_never_becomes_a_spreadsheet_formula(tmp_path, rules):
+    """Bug (issue #20): a recommendation or committee printed as `=HYPERLINK(...)` or
+    `=cmd|' /C calc'!A0` was a live formula in the xlsx and passed through the csv."""
+    import dataclasses
+
+    import openpyxl
+
+    from conftest import PDFS
+    from pipeline.datasets.write import Writer
+    from pipeline.extract import extract_file
+    from pipeline.ingest import rebuild_history
+
+    x = extract_file(next(p for p in PDFS if p.name.startswith("bham-2016-11-fly-tipping--birmingham.")), rules)
+    part = x.reports[0]
+    evil = '=HYPERLINK("http://evil.example/x","Click me")'
+    recs = tuple(dataclasses.replace(r, recommendation=evil, responsible_lead="=cmd|' /C calc'!A0") for r in part.recommendations)
+    x = dataclasses.replace(x, reports=(dataclasses.replace(part, report=dataclasses.replace(part.report, committee="@SUM(1+1)"),
+                                                            recommendations=recs),))
+    out = tmp_path / "out"
+    with Writer(out) as w:
+        w.write(x)
+    rebuild_history(out, rules)
+    runner = CliRunner()
+    r = runner.invoke(cli, ["report", "--data", str(out), "--format", "xlsx", "--out", str(tmp_path / "r.xlsx")])
+    assert r.exit_code == 0, r.output
+    cells = [c for ws in openpyxl.load_workbook(tmp_path / "r.xlsx") for row in ws.iter_rows() for c in row]
+    assert not [c.value for c in cells if c.data_type == "f"]
+    texts = {c.value for c in cells if isinstance(c.value, str)}
+    assert "'@SUM(1+1)" in texts and any(t.startswith("'=HYPERLINK(") for t in texts)
+    r = runner.invoke(cli, ["report", "--data", str(out), "--format", "csv", "--out", str(tmp_path / "r.csv")])
+    assert r.exit_code == 0, r.output
+    import csv
+
+    fields = [f for row in csv.reader((tmp_path / "r.csv").open()) for f in row]
+    assert "'@SUM(1+1)" in fields and not [f for f in fields if f and (f[0] in "=@" or f.startswith("+c"))]
+    r = runner.invoke(cli, ["stats", "--by", "committee", "--format", "csv", "--data", str(out)])
+    assert r.exit_code == 0 and "\n'@SUM(1+1)," in r.output, r.output

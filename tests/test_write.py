@@ -85,3 +85,35 @@ def test_duplicate_copy_counts_once(tmp_path, rules):
     s = ingest([src], tmp_path / "out", rules)
     assert s.statuses == {"parsed": 1, "duplicate": 1}
     assert count(tmp_path / "out", "reports") == 1 and count(tmp_path / "out", "files") == 2
+
+
+def _device(path):
+    """A character device node like /dev/full (1, 7) at `path` (the tests run as root, as CI does)."""
+    import os
+    import stat
+
+    os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 7))
+    return path
+
+
+def test_an_output_is_never_written_over_a_device_fifo_or_folder(tmp_path, public_out):
+    """Bug (issue #20): `report --out` replaced a character device or a FIFO with a regular file (rc 0)."""
+    import os
+    import stat
+
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+    from pipeline.datasets.write import write_bytes
+
+    dev, fifo = _device(tmp_path / "full"), tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for target in (dev, fifo, tmp_path):
+        with pytest.raises(ValueError, match="not a regular file"):
+            write_bytes(target, b"x")
+        r = CliRunner().invoke(cli, ["report", "--data", str(public_out), "--out", str(target)])
+        assert r.exit_code == 2 and ("not a regular file" in r.output or "is a directory" in r.output), r.output
+    assert stat.S_ISCHR(os.stat(dev).st_mode) and stat.S_ISFIFO(os.stat(fifo).st_mode)
+    write_bytes(tmp_path / "r.html", b"ok")  # a new file, and then a regular file, are written
+    write_bytes(tmp_path / "r.html", b"again")
+    assert (tmp_path / "r.html").read_bytes() == b"again"

@@ -23,6 +23,7 @@ from pipeline.analysis.query import read_only_query
 from pipeline.analysis.stats import COUNTS, council_year, period, stats, year_bounds, years
 from pipeline.datasets.history import frame
 from pipeline.datasets.schema import HistoryRow
+from pipeline.text import cell_safe
 from pipeline.vocab import ACHIEVED, UNCATEGORISED, Outcome
 
 # Outcome colours: one palette for every chart so a category reads the same everywhere.
@@ -340,18 +341,28 @@ def report_tables(report: AnnualReport) -> dict[str, pd.DataFrame]:
     return {name: df for name, df in tables.items() if not df.empty or name == "headline"}
 
 
+def _safe(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` with every text cell (and heading) `cell_safe`: text from a PDF never becomes a
+    spreadsheet formula. Text columns only, cell by cell, so numbers keep their types."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+            out[col] = pd.Series([cell_safe(v) for v in out[col]], index=out.index, dtype=object)
+    return out.rename(columns=cell_safe)
+
+
 def render_xlsx(report: AnnualReport) -> bytes:
     """The report's tables as an Excel workbook (one sheet each), bytes for the writer."""
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xl:
         for name, df in report_tables(report).items():
-            df.to_excel(xl, sheet_name=name[:31], index=False)
+            _safe(df).to_excel(xl, sheet_name=name[:31], index=False)
     return buf.getvalue()
 
 
 def render_csv(report: AnnualReport) -> bytes:
     """The report's tables in one CSV: a `table` column names each row's table."""
-    frames = [df.astype(object).assign(table=name) for name, df in report_tables(report).items()]
+    frames = [_safe(df).astype(object).assign(table=name) for name, df in report_tables(report).items()]
     merged = pd.concat(frames, ignore_index=True, sort=False)
     cols = ["table", *[c for c in merged.columns if c != "table"]]
     return merged[cols].to_csv(index=False).encode("utf-8")

@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import socket
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -286,14 +287,39 @@ class Writer:
         return old.sha256 if old.sha256 != x.sha256 else None
 
 
-def write_bytes(path: str | Path, payload: bytes) -> None:
-    """Write a small artefact (an inspect PNG, an HTML report) atomically into an existing folder."""
+def output_problem(path: str | Path) -> str | None:
+    """Why a small artefact cannot be written at `path`, or None: its folder must exist, and
+    what is there already must be a regular file (never a device, a FIFO or a folder:
+    replacing one would destroy it or hang)."""
     path = Path(path)
+    if not str(path) or path.name in ("", ".", ".."):
+        return f"{str(path)!r} names no file"
     if not path.parent.is_dir():
-        raise FileNotFoundError(errno.ENOENT, "folder does not exist", str(path.parent))
+        return f"{path.parent} is not an existing folder"
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None  # a new file
+    except OSError as exc:
+        return f"{path}: {exc.strerror or exc}"
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a folder" if stat.S_ISDIR(st.st_mode) else "a device, FIFO or socket"
+        return f"{path} is {kind}, not a regular file; give a file path"
+    return None
+
+
+def write_bytes(path: str | Path, payload: bytes) -> None:
+    """Write a small artefact (an inspect PNG, an HTML report) atomically into an existing
+    folder; raises ValueError (`output_problem`) where that cannot be done safely."""
+    problem = output_problem(path)
+    if problem is not None:
+        raise ValueError(f"cannot write {path}: {problem}")
+    path = Path(path)
     tmp = _temporary(path)
     try:
         tmp.write_bytes(payload)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
     finally:
         if tmp.exists():

@@ -27,6 +27,7 @@ from pipeline.models import Document, Page, Word
 from pipeline.read.lines import group_lines
 from pipeline.read.ocr import Ocr, OcrUnavailable, ocr_page, screen_text, tesseract_version
 from pipeline.settings import DEFAULT, Settings
+from pipeline.text import printable
 from pipeline.vocab import OcrMode, Status
 
 # pdfminer logs every recoverable oddity of malformed files at WARNING.
@@ -94,9 +95,12 @@ def _page_words(page: pdfplumber.page.Page, number: int, settings: Settings) -> 
         if not w.get("upright", True):
             rotated += 1  # vertical text is not table content; counted for the message
             continue
+        text = printable(w["text"])  # a font's /Differences can map glyphs to NUL, ESC, BEL: never stored
+        if not text.strip():
+            continue
         out.append(
             Word(
-                text=w["text"],
+                text=text,
                 x0=float(w["x0"]),
                 x1=float(w["x1"]),
                 top=float(w["top"]),
