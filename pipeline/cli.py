@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from pipeline.models import Extraction
     from pipeline.rules import Rules
 
-from pipeline.limits import DEFAULT_MAX_MEMORY
+from pipeline.limits import DEFAULT_MAX_MEMORY, QUERY_MAX_MEMORY, QUERY_MAX_ROWS, QUERY_TIMEOUT
 from pipeline.vocab import GROUPS, OcrMode
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -305,7 +305,7 @@ def _emit(table: Table | pd.DataFrame, fmt: str) -> None:
         for r in text:
             click.echo("| " + " | ".join(v.replace("|", "\\|") for v in r) + " |")
     else:  # columns right-aligned to their widest cell, one space apart
-        widths = [max(len(c), *(len(r[i]) for r in text)) for i, c in enumerate(cols)]
+        widths = [max([len(c), *(len(r[i]) for r in text)]) for i, c in enumerate(cols)]
         for r in [cols, *text]:
             click.echo(" ".join(v.rjust(w) for v, w in zip(r, widths)).rstrip())
 
@@ -403,8 +403,14 @@ def report(year: str | None, year_kind: str, fmt: str, council: str | None, out:
 @click.argument("sql")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True,
               help="Null is empty in table, csv and markdown; lists and structs are JSON in csv.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=QUERY_TIMEOUT, show_default=True, metavar="S",
+              help="Stop the query after this many seconds (Ctrl-C stops it too).")
+@click.option("--max-memory", type=click.IntRange(min=64), default=QUERY_MAX_MEMORY, show_default=True, metavar="MB",
+              help="Memory DuckDB may use for the query.")
+@click.option("--max-rows", type=click.IntRange(min=1), default=QUERY_MAX_ROWS, show_default=True,
+              help="Refuse a result with more rows than this.")
 @data_option
-def query(sql: str, fmt: str, data: str) -> None:
+def query(sql: str, fmt: str, timeout: float, max_memory: int, max_rows: int, data: str) -> None:
     """Run a read-only SQL query (DuckDB) over the views reports, recommendations, files,
     history, flags. Only SELECT statements run, and no file outside --data can be read.
     SQL `-` reads the query from stdin.
@@ -423,9 +429,9 @@ def query(sql: str, fmt: str, data: str) -> None:
     if not Path(data).is_dir():
         raise click.UsageError(f"no datasets under {data}: run `scrutiny ingest` first")
     try:
-        df = read_only_query(data, sql)
+        df = read_only_query(data, sql, timeout=timeout, max_memory=max_memory, max_rows=max_rows)
     except QueryError as exc:
-        raise click.UsageError(f"query failed: {exc}") from exc
+        _fail(f"query failed: {exc}", 2)
     _emit(df, fmt)
 
 

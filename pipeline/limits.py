@@ -4,3 +4,9 @@ to build its options, and `scrutiny --help` must start fast)."""
 # Memory (MB) one worker process may take beyond what it holds when it starts; 0 = no cap
 # (`ingest --max-memory`).
 DEFAULT_MAX_MEMORY = 2048
+
+# `scrutiny query`: seconds a query may run, memory (MB) DuckDB may use, rows it may return
+# (`--timeout`, `--max-memory`, `--max-rows`).
+QUERY_TIMEOUT = 60.0
+QUERY_MAX_MEMORY = 2048
+QUERY_MAX_ROWS = 1_000_000

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pyarrow.dataset as ds
 import pytest
@@ -269,3 +270,34 @@ def test_workers_get_the_drivers_rules(tmp_path):
     ingest(PDFS[:3], two, custom, workers=2, timeout=600)
     assert {r["category_scheme"] for r in rows(one, "reports")} == {"brum"}
     assert {r["category_scheme"] for r in rows(two, "reports")} == {"brum"}
+
+
+@pytest.mark.parametrize("args, message", [
+    # A cross join of five copies of the records never ends: the time limit stops it, whatever the machine's speed.
+    (["select count(*) from recommendations a, recommendations b, recommendations c, recommendations d, "
+      "recommendations e", "--timeout", "1"], "query stopped after 1 s (--timeout)"),
+    (["select * from recommendations a, recommendations b", "--max-rows", "10"], "more than 10 rows (--max-rows)"),
+    (["select 1; select 2"], "2 statements: give exactly one"),
+])
+def test_query_limits_are_one_line_errors(public_out, args, message):
+    """Bug (issue #20): a cross join ran for ever (Ctrl-C did not stop it), a huge result was a
+    MemoryError traceback; `select 1; select 2` silently returned the last result."""
+    r = CliRunner().invoke(cli, ["query", *args, "--data", str(public_out)])
+    lines = r.output.strip().splitlines()
+    assert r.exit_code == 2 and len(lines) == 1 and lines[0].startswith("Error: query failed: ") and message in lines[0], r.output
+
+
+def test_an_empty_result_prints_its_header(public_out):
+    r = CliRunner().invoke(cli, ["query", "select rec_id from recommendations where false", "--data", str(public_out)])
+    assert r.exit_code == 0 and r.output.splitlines() == ["rec_id"]
+
+
+def test_a_data_path_is_never_sql(tmp_path, rules):
+    """Bug (issue #20): `--data` was pasted into SQL: a folder named `');copy … to 'pwned.csv';--`
+    wrote a file, and a plain apostrophe made every later `stats`/`query` fail."""
+    out = tmp_path / "it's');copy (select 42) to 'pwned.csv';--"
+    assert ingest([TWO[0]], out, rules).statuses == {"parsed": 1}
+    r = CliRunner().invoke(cli, ["query", "select count(*) as n from recommendations", "--data", str(out), "--format", "csv"])
+    assert r.exit_code == 0 and r.output.splitlines() == ["n", str(n_recs(TWO[0]))], r.output
+    assert CliRunner().invoke(cli, ["stats", "--data", str(out)]).exit_code == 0
+    assert not list(tmp_path.rglob("pwned.csv")) and not Path("pwned.csv").exists()

@@ -7,12 +7,15 @@
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from pipeline.datasets.views import connect
+from pipeline.limits import QUERY_MAX_MEMORY, QUERY_MAX_ROWS, QUERY_TIMEOUT
 
 
 class QueryError(ValueError):
@@ -23,33 +26,65 @@ class QueryError(ValueError):
 READ_STATEMENTS = frozenset({"SELECT", "EXPLAIN"})
 
 
-def read_only_query(data: str | Path, sql: str) -> pd.DataFrame:
-    """Run `sql` over the views of `connect(data)`, read-only: only SELECT (and EXPLAIN)
-    statements, and no file outside `data` can be read (DuckDB's external access off,
-    `data` the one allowed directory, the configuration locked). Raises QueryError."""
+def read_only_query(data: str | Path, sql: str, *, timeout: float = QUERY_TIMEOUT, max_memory: int = QUERY_MAX_MEMORY,
+                    max_rows: int = QUERY_MAX_ROWS) -> pd.DataFrame:
+    """Run one `sql` statement over the views of `connect(data)`, read-only: only SELECT
+    (and EXPLAIN), and no file outside `data` can be read (DuckDB's external access off,
+    `data` the one allowed directory, the configuration locked). Limits: `timeout` seconds
+    (the query is interrupted; so is it on Ctrl-C), `max_memory` MB for DuckDB, `max_rows`
+    rows returned. Raises QueryError with one line for each refusal or failure."""
     if not sql.strip():
         raise QueryError("empty query: give a SELECT over reports, recommendations, files or history")
     try:
         statements = duckdb.extract_statements(sql)
     except duckdb.Error as exc:
         raise QueryError(str(exc).splitlines()[0]) from exc
-    for st in statements:
-        kind = str(st.type).rsplit(".", 1)[-1]
-        if kind not in READ_STATEMENTS:
-            raise QueryError(f"{kind} statements are not allowed: scrutiny query is read-only (SELECT only)")
+    if len(statements) != 1:
+        raise QueryError(f"{len(statements)} statements: give exactly one (a SELECT)")
+    kind = str(statements[0].type).rsplit(".", 1)[-1]
+    if kind not in READ_STATEMENTS:
+        raise QueryError(f"{kind} statements are not allowed: scrutiny query is read-only (SELECT only)")
     con = connect(data)
     root = str(Path(data).resolve())
     con.execute("set allowed_directories = ?", [[root + os.sep]])
     con.execute("set enable_external_access = false")
+    con.execute(f"set memory_limit = '{int(max_memory)}MB'")
     con.execute("set lock_configuration = true")
+    timer = threading.Timer(timeout, con.interrupt)
+    timer.daemon = True
+    previous = signal.getsignal(signal.SIGINT) if threading.current_thread() is threading.main_thread() else None
+    interrupted: list[str] = []
+
+    def on_sigint(signum: int, frame: object) -> None:  # Ctrl-C stops the query, not the process mid-write
+        interrupted.append("interrupted (Ctrl-C)")
+        con.interrupt()
+
     try:
-        df = None
-        for st in statements:
-            df = con.execute(st.query).df()
-        assert df is not None
-        return df
+        if previous is not None:
+            signal.signal(signal.SIGINT, on_sigint)
+        timer.start()
+        result = con.execute(statements[0].query)
+        chunks, n = [], 0
+        while len(chunk := result.fetch_df_chunk()):  # a chunk at a time: a huge result is refused, not a MemoryError
+            n += len(chunk)
+            if n > max_rows:
+                raise QueryError(f"the result has more than {max_rows} rows (--max-rows): add a LIMIT or aggregate")
+            chunks.append(chunk)
+        return pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0] if chunks else result.df()
+    except duckdb.InterruptException as exc:
+        why = interrupted[0] if interrupted else f"stopped after {timeout:g} s (--timeout)"
+        raise QueryError(f"query {why}") from exc
+    except duckdb.OutOfMemoryException as exc:
+        raise QueryError(f"query needs more than {max_memory} MB (--max-memory): {str(exc).splitlines()[0]}") from exc
     except duckdb.Error as exc:
         raise QueryError(str(exc).splitlines()[0]) from exc
+    except MemoryError as exc:
+        raise QueryError("the result does not fit in memory: add a LIMIT or aggregate") from exc
+    finally:
+        timer.cancel()
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+        con.close()
 
 
 def needs_a_look(data: str | Path) -> pd.DataFrame:
