@@ -165,9 +165,9 @@ class _Progress:
     def __init__(self, targets: list[str], quiet: bool):
         from tqdm import tqdm
 
-        from pipeline.ingest import find_pdfs
+        from pipeline.ingest import find_pdfs, odd_paths
 
-        total = len(find_pdfs(targets))
+        total = len(find_pdfs(targets)) + len(odd_paths(targets))
         if total == 0:
             click.echo(f"no PDFs found under {', '.join(targets)}")
         self.bar = tqdm(total=total, unit="file", disable=quiet or None, file=sys.stderr, dynamic_ncols=True)

@@ -16,9 +16,11 @@ holds is recorded as `duplicate` only once that other path's rows are written.
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
 import multiprocessing.context
 import os
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
@@ -42,7 +44,7 @@ MAX_TASKS = 200
 
 def find_pdfs(paths: Iterable[str | Path]) -> list[Path]:
     """Return the PDFs named by `paths` (files, or folders searched recursively), as
-    canonical absolute paths, sorted."""
+    canonical absolute paths, sorted. Entries that are no regular file are `odd_paths`."""
     found: dict[str, Path] = {}
     for p in map(Path, paths):
         if p.is_dir():
@@ -52,6 +54,32 @@ def find_pdfs(paths: Iterable[str | Path]) -> list[Path]:
         elif p.is_file():
             found[str(p.resolve())] = p.resolve()
     return [found[k] for k in sorted(found)]
+
+
+def odd_paths(paths: Iterable[str | Path]) -> list[tuple[Path, str]]:
+    """(path, why) of every entry `find_pdfs` cannot read as a file: a `*.pdf` in a folder, or a
+    path named directly, that is a FIFO, socket, device, broken link or symlink loop. Each gets
+    a `files` row saying so; none is opened (a FIFO would block the batch)."""
+    out: dict[str, tuple[Path, str]] = {}
+
+    def why(f: Path) -> str:
+        try:
+            mode = f.stat().st_mode
+        except RuntimeError:
+            return "a symlink loop"
+        except OSError as exc:
+            return "a symlink loop" if exc.errno == errno.ELOOP else f"a broken link ({exc.strerror})"
+        kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+        return kind
+
+    for p in map(Path, paths):
+        entries = [f for f in p.rglob("*") if f.suffix.lower() == ".pdf" and not f.name.startswith(".")] \
+            if p.is_dir() else [p]
+        for f in entries:
+            if not f.is_file() and not f.is_dir():
+                path = Path(os.path.abspath(f))
+                out[str(path)] = (path, f"not a regular file: {why(f)}; not read")
+    return [out[k] for k in sorted(out)]
 
 
 @dataclass
@@ -72,7 +100,8 @@ class IngestSummary:
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        """No file failed, in this run or (skipped now) in an earlier one: a nightly job sees a failure until it is fixed."""
+        return not self.failed and not self.still_failing
 
     def add(self, x: Extraction) -> None:
         self.statuses[x.status] += 1
@@ -207,6 +236,7 @@ def ingest(
     every finished file written (a re-run continues).
     """
     summary = IngestSummary()
+    paths = list(paths)  # read twice: the PDFs, and the entries that are no regular file
     pdfs = find_pdfs(paths)
     summary.found = len(pdfs)
     with Writer(out) as writer:
@@ -220,6 +250,13 @@ def ingest(
 
         for path, sha, original in plan.copies_now:
             record(duplicate_of(Path(path), sha, original))
+        for odd, why in odd_paths(paths):
+            before = writer.done().get(str(odd))
+            if before is not None and before.status == Status.NOT_PDF and not force:
+                summary.skipped += 1
+                summary.still_failing += 1
+                continue
+            record(failed(Job(str(odd), ""), Status.NOT_PDF, why))
         if dask_scheduler:
             results = run_on_dask(plan.todo, dask_scheduler, timeout, rules, task)
         else:

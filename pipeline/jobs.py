@@ -58,7 +58,10 @@ def failed(job: Job, status: Status, message: str) -> Extraction:
     """The `files` row of a file that was not parsed (timed out, worker died, duplicate)."""
     path = Path(job.path)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    size = path.stat().st_size if path.exists() else 0
+    try:
+        size = path.stat().st_size if path.is_file() else 0
+    except OSError:  # a symlink loop, a file gone since
+        size = 0
     return Extraction(str(path), job.sha256, size, 0, status, message, 0.0, now)
 
 
