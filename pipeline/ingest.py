@@ -16,6 +16,7 @@ holds is recorded as `duplicate` only once that other path's rows are written.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import multiprocessing
 import multiprocessing.context
@@ -243,6 +244,7 @@ def ingest(
         plan = _plan(pdfs, writer, summary, force, lambda p, s: Job(p, s, rules_dir, scheme, all_pages, ocr), on_file)
 
         def record(x: Extraction) -> None:
+            x = _changed_while_read(x)
             writer.write(x)
             summary.add(x)
             if on_file:
@@ -266,6 +268,23 @@ def ingest(
             _copies_of(x, plan, summary, record, on_file)
         summary.history = current_history(out, rules, rebuild=bool(summary.statuses))
     return summary
+
+
+def _changed_while_read(x: Extraction) -> Extraction:
+    """`x`, or, when it failed and the file's bytes are no longer those hashed before parsing
+    (rewritten or truncated meanwhile), an `error` that the next run retries: a failure is
+    never recorded against bytes that were not the ones read."""
+    if x.status in READ_OK or not x.sha256:
+        return x
+    try:
+        now = file_sha256(x.source_file)
+    except OSError:
+        now = ""
+    if now == x.sha256:
+        return x
+    return dataclasses.replace(x, status=Status.ERROR, sha256=now or x.sha256, reports=(),
+                               message=f"the file changed while it was read (sha256 {x.sha256[:12]}… then "
+                                       f"{now[:12] + '…' if now else 'unreadable'}); retried on the next run")
 
 
 def _copies_of(x: Extraction, plan: _Plan, summary: IngestSummary, record: Callable[[Extraction], None],

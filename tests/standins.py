@@ -34,3 +34,11 @@ def quick_with_lingering_grandchild(job: Job, rules: Rules | None = None) -> Ext
         time.sleep(30)
         os._exit(0)
     return failed(job, "no_tracking_table", "stand-in: not parsed")
+
+
+def rewritten_while_read(job: Job, rules: Rules | None = None) -> Extraction:
+    """The file is truncated while it is being read (a copy still arriving, a sync tool), and
+    the parse ends as `corrupt`: what a real parse of half a file gives."""
+    path = Path(job.path)
+    path.write_bytes(path.read_bytes()[:1000])
+    return failed(job, "corrupt", "stand-in: the PDF ends before its cross-reference table")

@@ -124,3 +124,20 @@ def test_entries_that_are_no_regular_file_get_a_files_row_and_are_never_opened(t
     # A re-run skips them but still exits 1 while they fail (issue #21: a nightly job sees it).
     r = CliRunner().invoke(cli, ["ingest", str(src), str(tmp_path / "direct"), "--out", str(out), "--quiet"])
     assert r.exit_code == 1 and "4 file(s) still failing" in r.output, r.output
+
+
+def test_a_file_that_changes_while_it_is_read_is_retried_not_lost(tmp_path, rules):
+    """Bug (issue #20): a file truncated between hashing and parsing was recorded `corrupt` under
+    the intact file's sha256; restored, the re-run said "still failing" and never read it again."""
+    from standins import rewritten_while_read
+
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(PDFS[0], src / "a.pdf")
+    out = tmp_path / "out"
+    summary = ingest([src], out, rules, task=rewritten_while_read)
+    files = _rows(out, "files", ("source_file",))
+    assert summary.statuses == {"error": 1} and files[0]["message"].startswith("the file changed while it was read")
+    shutil.copy(PDFS[0], src / "a.pdf")  # the copy completes
+    summary = ingest([src], out, rules)
+    assert summary.statuses == {"parsed": 1} and summary.recommendations == len(gold_for(PDFS[0])["recommendations"])
