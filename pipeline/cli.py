@@ -467,6 +467,31 @@ def check(fmt: str, data: str) -> None:
         _emit(df, fmt)
 
 
+@cli.command(context_settings=CONTEXT)
+@data_option
+def verify(data: str) -> None:
+    """Check a data folder against its files rows: every part readable Parquet of this schema
+    version, every parsed file with its records and reports parts (and their row counts), no
+    part that no files row refers to, derived datasets not older than the data. Prints one
+    line per problem and exits 1 when there is any; changes nothing.
+
+    Example:
+
+        scrutiny verify --data data/processed
+    """
+    from pipeline.datasets.integrity import verify as check_folder
+    from pipeline.text import escape_controls
+
+    if not Path(data).is_dir():
+        _fail(f"no datasets under {data}: run `scrutiny ingest` first", 2)
+    problems, counts = check_folder(data)
+    for p in problems:
+        click.echo(escape_controls(p))
+    if problems:
+        _fail(f"{len(problems)} problem(s) in {data}", 1)
+    click.echo(f"ok: {counts['files']} file(s), {counts['parts']} part(s) in {data}", err=True)
+
+
 @cli.group(context_settings=CONTEXT)
 def rules() -> None:
     """Validate and list the extraction rules."""
