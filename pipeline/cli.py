@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -124,6 +125,7 @@ def ingest(paths: tuple[str, ...], out: str, force: bool, scheme: str | None, wo
     rules = _rules(rules_dir, scheme)
     targets = _ingest_targets(paths, out, dask_scheduler)
     progress = _Progress(targets, quiet)
+    signal.signal(signal.SIGTERM, _terminated)  # SIGTERM ends the batch as Ctrl-C does: workers stopped, lock released
     try:
         summary = run_ingest(targets, out, rules, rules_dir=rules_dir, force=force, scheme=scheme,
                              workers=workers or default_workers(), timeout=timeout or None, max_memory=max_memory,
@@ -132,6 +134,8 @@ def ingest(paths: tuple[str, ...], out: str, force: bool, scheme: str | None, wo
         raise click.UsageError(str(exc)) from exc
     except DatasetError as exc:
         _fail(str(exc), 1)
+    except Terminated:
+        _fail(f"terminated (SIGTERM) after {progress.files} file(s): their rows are written; a re-run continues", 143)
     except KeyboardInterrupt:
         _fail(f"interrupted after {progress.files} file(s): their rows are written; a re-run continues", 130)
     except OSError as exc:
@@ -141,6 +145,14 @@ def ingest(paths: tuple[str, ...], out: str, force: bool, scheme: str | None, wo
         progress.close()
     click.echo(json.dumps(_summary_json(summary), indent=1) if as_json else _summary_text(summary, out))
     sys.exit(0 if summary.ok and not (strict and summary.flagged_files) else 1)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the process is, so that it unwinds as Ctrl-C does."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise Terminated()
 
 
 def _ingest_targets(paths: tuple[str, ...], out: str, dask_scheduler: str | None) -> list[str]:

@@ -131,25 +131,29 @@ def _local(jobs: list[Job], rules: Rules, workers: int, timeout: float | None, m
 
     with ProcessPool(max_workers=workers, max_tasks=MAX_TASKS, initializer=init_worker,
                      initargs=(rules, max_memory), context=_worker_context()) as pool:
-        pending: dict[Future[Extraction], Job] = {}
-        queue = list(reversed(jobs))
-        while queue or pending:
-            # A short queue per worker: futures (and their results) never pile up in memory.
-            while queue and len(pending) < workers * 2:
-                job = queue.pop()
-                pending[pool.schedule(task, (job,), timeout=timeout)] = job
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in finished:
-                job = pending.pop(fut)
-                try:
-                    yield fut.result()
-                except TimeoutError:
-                    yield timed_out(job, timeout or 0)
-                except ProcessExpired as exc:
-                    yield failed(job, Status.ERROR, f"worker process died (exit code {exc.exitcode}); "
-                                 "the file may need more memory than the machine has")
-                except Exception as exc:  # noqa: BLE001 - a pickling or pool failure must not stop the batch
-                    yield failed(job, Status.ERROR, f"internal error: {type(exc).__name__}: {exc}")
+        try:
+            pending: dict[Future[Extraction], Job] = {}
+            queue = list(reversed(jobs))
+            while queue or pending:
+                # A short queue per worker: futures (and their results) never pile up in memory.
+                while queue and len(pending) < workers * 2:
+                    job = queue.pop()
+                    pending[pool.schedule(task, (job,), timeout=timeout)] = job
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    job = pending.pop(fut)
+                    try:
+                        yield fut.result()
+                    except TimeoutError:
+                        yield timed_out(job, timeout or 0)
+                    except ProcessExpired as exc:
+                        yield failed(job, Status.ERROR, f"worker process died (exit code {exc.exitcode}); "
+                                     "the file may need more memory than the machine has")
+                    except Exception as exc:  # noqa: BLE001 - a pickling or pool failure must not stop the batch
+                        yield failed(job, Status.ERROR, f"internal error: {type(exc).__name__}: {exc}")
+        except BaseException:
+            pool.stop()  # Ctrl-C, SIGTERM, a failed write: running files are killed now, not waited for
+            raise
 
 
 def _worker_context() -> multiprocessing.context.BaseContext:

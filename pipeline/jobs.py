@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import resource
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,11 +42,20 @@ def init_worker(rules: Rules | None, max_memory_mb: int = 0) -> None:
     with MemoryError and the file ends as `too_large` instead of exhausting the machine."""
     global _WORKER_RULES
     _WORKER_RULES = rules
+    # The worker leads a process group of its own (Tesseract runs in it): when the pool stops
+    # it (a timeout, Ctrl-C, SIGTERM: pebble sends SIGTERM first), the whole group goes.
+    os.setpgrp()
+    signal.signal(signal.SIGTERM, _stop_group)
     if max_memory_mb > 0:
         with open("/proc/self/statm") as fh:
             now = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
         limit = now + max_memory_mb * 2**20
         resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
+
+
+def _stop_group(signum: int, frame: object) -> None:
+    """SIGTERM in a worker: kill its process group, itself and any Tesseract it started."""
+    os.killpg(os.getpgrp(), signal.SIGKILL)
 
 
 def run_job(job: Job, rules: Rules | None = None) -> Extraction:

@@ -301,3 +301,31 @@ def test_a_data_path_is_never_sql(tmp_path, rules):
     assert r.exit_code == 0 and r.output.splitlines() == ["n", str(n_recs(TWO[0]))], r.output
     assert CliRunner().invoke(cli, ["stats", "--data", str(out)]).exit_code == 0
     assert not list(tmp_path.rglob("pwned.csv")) and not Path("pwned.csv").exists()
+
+
+def test_sigterm_stops_the_batch_at_once_and_releases_the_lock(tmp_path):
+    """Bug (issue #20): SIGTERM printed nothing and left workers behind holding the lock, so
+    the next ingest was refused for a minute naming a dead pid. Now SIGTERM unwinds as Ctrl-C:
+    workers (and their process groups) are stopped, finished files kept, exit 143."""
+    import signal
+    import time
+
+    src = tmp_path / "in"
+    shutil.copytree(PDFS[0].parent, src)
+    out = tmp_path / "out"
+    scrutiny = Path(sys.executable).with_name("scrutiny")
+    proc = subprocess.Popen([str(scrutiny), "ingest", str(src), "--out", str(out), "--workers", "2", "--quiet"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while not list((out / "files").glob("*.parquet")) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)  # the first file written: the batch is under way
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err
+    assert "terminated (SIGTERM) after" in err and "Traceback" not in err
+    r = subprocess.run([str(scrutiny), "ingest", str(src), "--out", str(out), "--quiet"], capture_output=True, text=True,
+                       timeout=600)
+    assert r.returncode == 0 and "is being written by another ingest" not in r.stderr, r.stderr
+    assert r.stdout.startswith(f"{out}:") and "already done" in r.stdout
+    files = ds.dataset(out / "files", format="parquet").to_table().to_pylist()
+    assert len(files) == len(PDFS) and {f["status"] for f in files} == {"parsed"}
