@@ -6,6 +6,7 @@ Data and summaries go to stdout, progress and errors to stderr.  Exit codes:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -574,7 +575,25 @@ def _councils(data: str) -> list[str]:
 
 
 def main() -> None:
-    cli()
+    """The `scrutiny` command: every error that escapes a command is one line on stderr."""
+    try:
+        cli()
+    except BrokenPipeError:  # `scrutiny stats | head`: the reader is gone, nothing to say
+        _quiet_stdout()
+        sys.exit(1)
+    except OSError as exc:  # stdout on a full device, an output below /proc, a folder gone read-only
+        _quiet_stdout()
+        where = exc.filename or "standard output"
+        _fail(f"cannot write {where}: {exc.strerror or exc}", 1)
+    except MemoryError:
+        _quiet_stdout()
+        _fail("out of memory: give the command less to do (a LIMIT, a smaller --year, --max-memory)", 1)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit raises nothing more."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 if __name__ == "__main__":

@@ -101,3 +101,18 @@ def test_quick_commands_import_no_heavy_library(args, public_out):
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr[-2000:]
     assert ("Usage" if args == ["--help"] else "All") in res.stdout
+
+
+def test_output_that_cannot_be_written_is_one_line(public_out, tmp_path):
+    """Bug (issue #20): stdout on a full device (stats, check) and a report below /proc were tracebacks."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    scrutiny = str(Path(sys.executable).with_name("scrutiny"))
+    for args in (["stats"], ["check", "--format", "json"], ["query", "select * from recommendations"]):
+        with open("/dev/full", "w") as full:
+            r = subprocess.run([scrutiny, *args, "--data", str(public_out)], stdout=full, stderr=subprocess.PIPE, text=True)
+        assert r.returncode == 1 and r.stderr.splitlines() == ["Error: cannot write standard output: No space left on device"], r.stderr
+    r = subprocess.run([scrutiny, "report", "--data", str(public_out), "--out", "/proc/r.html"], capture_output=True, text=True)
+    assert r.returncode == 1 and r.stderr.splitlines() == ["Error: cannot write /proc/r.html: No such file or directory"], r.stderr

@@ -321,6 +321,8 @@ def write_bytes(path: str | Path, payload: bytes) -> None:
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as exc:  # name the file asked for, not the hidden temporary one
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
     finally:
         if tmp.exists():
             tmp.unlink()
