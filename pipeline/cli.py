@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from pipeline.models import Extraction
     from pipeline.rules import Rules
 
-from pipeline.limits import DEFAULT_MAX_MEMORY, QUERY_MAX_MEMORY, QUERY_MAX_ROWS, QUERY_TIMEOUT
+from pipeline.limits import DEFAULT_MAX_MEMORY, DEFAULT_TIMEOUT, QUERY_MAX_MEMORY, QUERY_MAX_ROWS, QUERY_TIMEOUT
 from pipeline.vocab import GROUPS, OcrMode
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -46,6 +46,13 @@ def _rules(rules_dir: str | None, scheme: str | None = None) -> Rules:
     return rules
 
 
+# The per-file limits of ingest, and of inspect (one file read in a worker under them).
+timeout_option = click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
+                              help="Seconds one file may take; a slower file is stopped and recorded as `timeout` "
+                                   "(0: no limit).")
+memory_option = click.option("--max-memory", type=click.IntRange(min=0), default=DEFAULT_MAX_MEMORY, show_default=True,
+                             metavar="MB", help="Memory a worker may take for one file beyond its start; a file "
+                                                "needing more is recorded as `too_large` (0: no limit).")
 ocr_option = click.option("--ocr", "ocr", type=click.Choice([m.value for m in OcrMode]), default="auto", show_default=True,
                           help="OCR image-only pages (Tesseract): auto = pages with no text that an image covers; "
                                "force = every page; never = none.")
@@ -89,11 +96,8 @@ def cli() -> None:
 @click.option("--scheme", default=None, help="Category scheme id for every file (default: detect per file).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: all cores).")
-@click.option("--timeout", type=click.FloatRange(min=0), default=600, show_default=True,
-              help="Seconds one file may take; a slower file is stopped and recorded as `timeout` (0: no limit).")
-@click.option("--max-memory", type=click.IntRange(min=0), default=DEFAULT_MAX_MEMORY, show_default=True, metavar="MB",
-              help="Memory a worker may take for one file beyond its start; a file needing more is recorded as "
-                   "`too_large` (0: no limit).")
+@timeout_option
+@memory_option
 @click.option("--all-pages", is_flag=True,
               help="Parse every page of long documents (default: screen agenda packs and parse the report pages only).")
 @ocr_option
@@ -532,33 +536,40 @@ def rules_check(rules_dir: str | None) -> None:
               help="Draw the detected cells of --page (default: first table page) into this PNG.")
 @click.option("--scheme", default=None, help="Category scheme id (default: detect).")
 @ocr_option
+@timeout_option
+@memory_option
 @rules_option
-def inspect(pdf: str, page: int | None, png: str | None, scheme: str | None, ocr: str, rules_dir: str | None) -> None:
+def inspect(pdf: str, page: int | None, png: str | None, scheme: str | None, ocr: str, timeout: float, max_memory: int,
+            rules_dir: str | None) -> None:
     """Show what was detected in a PDF: blocks, cells, fields and the rule behind each.
 
     Example:
 
         scrutiny inspect report.pdf --page 3 --png page3.png
     """
+    from pebble import ProcessExpired
+
     from pipeline.datasets.write import write_bytes
-    from pipeline.extract import extract_document
-    from pipeline.inspect import describe, page_boxes
-    from pipeline.read.ocr import Ocr
-    from pipeline.read.pdf import ReadError, read_document
+    from pipeline.ingest import run_limited
+    from pipeline.inspect import describe, inspect_document, page_boxes
+    from pipeline.read.pdf import TOO_LARGE, ReadError
     from pipeline.read.render import render_page
 
     r = _rules(rules_dir, scheme)
     if png:
         _output_file(png, "--png")
-    try:
-        doc = read_document(pdf, settings=r.layout.settings, ocr=Ocr(OcrMode(ocr), r.ocr, r.layout.settings))
+    try:  # in a worker, under the limits ingest uses: a hostile PDF cannot take the machine
+        path, sha, n_pages, n_read, res = run_limited(inspect_document, (pdf, r, scheme, OcrMode(ocr)), r,
+                                                      timeout or None, max_memory)
     except ReadError as exc:
-        click.echo(f"{pdf}: {exc.status}: {exc.message}", err=True)
-        sys.exit(1)
-    if page is not None and page > doc.n_pages:
-        raise click.BadParameter(f"{pdf} has {doc.n_pages} page(s)", param_hint="--page")
-    res = extract_document(doc, r, scheme)
-    text, first_page = describe(res, f"{doc.path}: {len(doc.pages)} page(s), sha256 {doc.sha256[:16]}…", page)
+        _fail(f"{pdf}: {exc.status}: {exc.message}", 1)
+    except TimeoutError:
+        _fail(f"{pdf}: timeout: reading took longer than --timeout {timeout:g} s; stopped", 1)
+    except (MemoryError, ProcessExpired):
+        _fail(f"{pdf}: too_large: {TOO_LARGE} (--max-memory {max_memory} MB)", 1)
+    if page is not None and page > n_pages:
+        raise click.BadParameter(f"{pdf} has {n_pages} page(s)", param_hint="--page")
+    text, first_page = describe(res, f"{path}: {n_read} page(s), sha256 {sha[:16]}…", page)
     click.echo(text)
     if png:
         number = page or first_page or 1

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from pipeline.cluster import run_on_dask
 from pipeline.datasets import history
@@ -38,6 +39,8 @@ from pipeline.models import Extraction
 from pipeline.read.pdf import file_sha256
 from pipeline.rules import Rules
 from pipeline.vocab import READ_OK, RETRY, OcrMode, Status
+
+T = TypeVar("T")
 
 # Files a worker process parses before it is replaced by a fresh one (flat memory).
 MAX_TASKS = 200
@@ -153,6 +156,22 @@ def _local(jobs: list[Job], rules: Rules, workers: int, timeout: float | None, m
                         yield failed(job, Status.ERROR, f"internal error: {type(exc).__name__}: {exc}")
         except BaseException:
             pool.stop()  # Ctrl-C, SIGTERM, a failed write: running files are killed now, not waited for
+            raise
+
+
+def run_limited(fn: Callable[..., T], args: tuple, rules: Rules, timeout: float | None, max_memory: int) -> T:
+    """`fn(*args)` in one worker process under the limits `ingest` uses: killed after `timeout`
+    seconds (TimeoutError), its memory capped at `max_memory` MB (MemoryError, or
+    ProcessExpired when it dies of it). For one-document commands (`inspect`)."""
+    from pebble import ProcessPool
+
+    with ProcessPool(max_workers=1, max_tasks=1, initializer=init_worker, initargs=(rules, max_memory),
+                     context=_worker_context()) as pool:
+        future = pool.schedule(fn, args, timeout=timeout)
+        try:
+            return future.result()
+        except BaseException:
+            pool.stop()
             raise
 
 

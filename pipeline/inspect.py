@@ -8,14 +8,24 @@ boxes of one page for drawing.
 
 from __future__ import annotations
 
-from pipeline.extract import DocumentResult
+from pipeline.extract import DocumentResult, extract_document
 from pipeline.models import BBox, union_bbox
-from pipeline.vocab import CellField
+from pipeline.read.ocr import Ocr
+from pipeline.read.pdf import read_document
+from pipeline.rules import Rules
+from pipeline.vocab import CellField, OcrMode
 
 
 def _short(text: str, n: int = 90) -> str:
     text = " ".join(text.split())
     return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def inspect_document(pdf: str, rules: Rules, scheme: str | None, ocr: OcrMode) -> tuple[str, str, int, int, DocumentResult]:
+    """Read and extract one PDF as `ingest` does, for `inspect`: (path, sha256, pages in the
+    file, pages read, result). Raises `read.pdf.ReadError` for a file that cannot be read."""
+    doc = read_document(pdf, settings=rules.layout.settings, ocr=Ocr(ocr, rules.ocr, rules.layout.settings))
+    return doc.path, doc.sha256, doc.n_pages, len(doc.pages), extract_document(doc, rules, scheme)
 
 
 def describe(res: DocumentResult, header: str, page: int | None = None) -> tuple[str, int | None]:

@@ -4,6 +4,8 @@ to build its options, and `scrutiny --help` must start fast)."""
 # Memory (MB) one worker process may take beyond what it holds when it starts; 0 = no cap
 # (`ingest --max-memory`).
 DEFAULT_MAX_MEMORY = 2048
+# Seconds one file may take (`ingest --timeout`, `inspect --timeout`); 0 = none.
+DEFAULT_TIMEOUT = 600.0
 
 # `scrutiny query`: seconds a query may run, memory (MB) DuckDB may use, rows it may return
 # (`--timeout`, `--max-memory`, `--max-rows`).

@@ -5,7 +5,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from conftest import PDFS
+from conftest import FIXTURES, PDFS
 from pipeline.cli import cli
 
 
@@ -116,3 +116,19 @@ def test_output_that_cannot_be_written_is_one_line(public_out, tmp_path):
         assert r.returncode == 1 and r.stderr.splitlines() == ["Error: cannot write standard output: No space left on device"], r.stderr
     r = subprocess.run([scrutiny, "report", "--data", str(public_out), "--out", "/proc/r.html"], capture_output=True, text=True)
     assert r.returncode == 1 and r.stderr.splitlines() == ["Error: cannot write /proc/r.html: No such file or directory"], r.stderr
+
+
+FOREIGN_ENCRYPTED = FIXTURES / "foreign" / "password-example.pdf"
+
+
+def test_inspect_runs_under_the_ingest_limits(tmp_path):
+    """Bug (issue #20): `inspect` had no limits (3.49 GB on a hostile PDF). It reads in a worker
+    under --timeout and --max-memory, and says so in one line when one is reached."""
+    pdf = str(PDFS[0])
+    r = CliRunner().invoke(cli, ["inspect", pdf, "--max-memory", "1"])
+    assert r.exit_code == 1 and r.output.strip().splitlines() == [
+        f"Error: {pdf}: too_large: " + r.output.split("too_large: ", 1)[1].strip()] and "--max-memory 1 MB" in r.output
+    r = CliRunner().invoke(cli, ["inspect", pdf, "--timeout", "0.001"])  # less than starting a worker takes
+    assert r.exit_code == 1 and r.output.strip() == f"Error: {pdf}: timeout: reading took longer than --timeout 0.001 s; stopped"
+    r = CliRunner().invoke(cli, ["inspect", str(FOREIGN_ENCRYPTED)])
+    assert r.exit_code == 1 and r.output.strip().startswith(f"Error: {FOREIGN_ENCRYPTED}: encrypted: ")

@@ -49,6 +49,10 @@ class ReadError(Exception):
         self.status = status
         self.message = message
 
+    def __reduce__(self) -> tuple:
+        # Raised in a worker process (inspect), it crosses back pickled: with both arguments.
+        return (ReadError, (self.status, self.message))
+
 
 def file_sha256(path: str | Path) -> str:
     """Return the hex sha256 of a file's bytes."""
