@@ -37,6 +37,9 @@ class Settings(BaseModel):
     cover_min_score: int = Field(default=3, ge=1,
                         description="a page is a report's cover (and opens a new report of its file) when it holds this many "
                                     "distinct cover fields (rules/cover.yaml; the title counts twice, the e-mail not at all)")
+    max_drawn_objects: int = Field(default=200_000, ge=1,
+                        description="a page drawing more Form XObjects than this (nested forms expanded) is refused as "
+                                    "`too_large` before it is parsed")
     key_line_gap: float = Field(default=1.5, gt=0,
                         description="a printed key to the categories ends at a gap of more than this many font sizes "
                                     "between its lines (rules/keys.yaml)")

@@ -409,3 +409,28 @@ def control_char_pdf(path: Path, text: bytes = b"Hello ABC world") -> Path:
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
     path.write_bytes(out)
     return path
+
+
+def nested_forms_pdf(path: Path, fanout: int = 4, depth: int = 15) -> Path:
+    """A tiny PDF whose page draws a Form XObject that draws the next one `fanout` times, `depth`
+    levels deep: fanout^depth drawings (4^15, about a billion) from a few kilobytes."""
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /F0 5 0 R >> >> /Contents 4 0 R >>"]
+    page = b"/F0 Do"
+    objs.append(b"<< /Length %d >>\nstream\n" % len(page) + page + b"\nendstream")
+    for level in range(depth):
+        body = b" ".join([b"/F Do"] * fanout) if level + 1 < depth else b"0 0 1 1 re f"
+        res = b"/Resources << /XObject << /F %d 0 R >> >>" % (6 + level) if level + 1 < depth else b""
+        objs.append(b"<< /Type /XObject /Subtype /Form /BBox [0 0 10 10] " + res + b" /Length %d >>\nstream\n" % len(body)
+                    + body + b"\nendstream")
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for i, o in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    path.write_bytes(out)
+    return path

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from standins import fail_first_copy
 
 from conftest import PDFS, gold_for
-from pdfgen import inflating_pdf
+from pdfgen import inflating_pdf, nested_forms_pdf
 from pipeline.cli import cli
 from pipeline.datasets.write import Writer, WriterBusy, history_path
 from pipeline.ingest import ingest
@@ -329,3 +329,22 @@ def test_sigterm_stops_the_batch_at_once_and_releases_the_lock(tmp_path):
     assert r.stdout.startswith(f"{out}:") and "already done" in r.stdout
     files = ds.dataset(out / "files", format="parquet").to_table().to_pylist()
     assert len(files) == len(PDFS) and {f["status"] for f in files} == {"parsed"}
+
+
+def test_nested_form_xobjects_are_refused_before_they_are_drawn(tmp_path, rules):
+    """Bug (issue #20): a 3 KB PDF of Form XObjects nested 15 deep, each drawing the next 4 times
+    (4^15 drawings), took minutes and gigabytes before `too_large`. Its drawings are counted
+    from the content streams first, and refused; a form nested a few times is read as usual."""
+    src = tmp_path / "in"
+    src.mkdir()
+    nested_forms_pdf(src / "bomb.pdf", fanout=4, depth=15)
+    nested_forms_pdf(src / "small.pdf", fanout=2, depth=5)  # 32 drawings: an ordinary page
+    shutil.copy(TWO[0], src / "fine.pdf")
+    out = tmp_path / "out"
+    ingest([src], out, rules, workers=1)
+    files = by_name(out)
+    assert (files["bomb.pdf"]["status"], files["bomb.pdf"]["message"]) == \
+        ("too_large", "page 1 draws more than 200,000 form objects (nested Form XObjects); not parsed")
+    assert files["small.pdf"]["status"] == "empty" and files["fine.pdf"]["status"] == "parsed"
+    r = CliRunner().invoke(cli, ["inspect", str(src / "bomb.pdf")])
+    assert r.exit_code == 1 and "too_large: page 1 draws more than 200,000 form objects" in r.output

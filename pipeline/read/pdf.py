@@ -13,6 +13,7 @@ import dataclasses
 import functools
 import hashlib
 import logging
+import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -140,6 +141,51 @@ def _classify(exc: BaseException) -> ReadError:
     return ReadError(Status.CORRUPT, f"cannot parse PDF: {type(inner).__name__}: {text}")
 
 
+_DO = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+Do\b")  # "/Fm0 Do": draw the XObject named Fm0
+
+
+def drawn_objects(page_obj: object, limit: int) -> int:
+    """How many Form XObjects a page draws once nested forms are expanded (a form drawn 4
+    times by a form drawn 4 times … is 4^depth), counted from the content streams' `Do`
+    operators without drawing anything; stops counting past `limit`."""
+    from pdfminer.pdftypes import resolve1, stream_value
+
+    memo: dict[int, int] = {}
+
+    def streams(obj: object) -> list:
+        obj = resolve1(obj)
+        return [x for o in (obj if isinstance(obj, list) else [obj]) if (x := resolve1(o)) is not None]
+
+    def count(data: bytes, resources: object, depth: int) -> int:
+        xobjects = resolve1((resolve1(resources) or {}).get("XObject")) or {}
+        total = 0
+        for m in _DO.finditer(data):
+            ref = xobjects.get(m.group(1).decode("latin-1"))
+            total += 1 + expand(ref, depth + 1)
+            if total > limit:
+                break
+        return total
+
+    def expand(ref: object, depth: int) -> int:
+        key = getattr(ref, "objid", None)
+        if key is not None and key in memo:
+            return memo[key]
+        obj = resolve1(ref)
+        attrs = getattr(obj, "attrs", None)
+        if depth > 64 or not attrs or getattr(resolve1(attrs.get("Subtype")), "name", None) != "Form":
+            return 0  # an image, or nothing: drawn once
+        if key is not None:
+            memo[key] = limit + 1  # a form that draws itself: counted as too many
+        n = count(stream_value(obj).get_data(), attrs.get("Resources"), depth)
+        if key is not None:
+            memo[key] = n
+        return n
+
+    attrs = getattr(page_obj, "attrs", {})
+    return sum(count(stream_value(st).get_data(), attrs.get("Resources"), 0)
+               for st in streams(attrs.get("Contents")))
+
+
 def iter_pages(path: str | Path, pages: list[int] | None = None,
                settings: Settings = DEFAULT) -> Iterator[tuple[Page, float]]:
     """Yield the pages of a PDF as its text layer gives them (1-based numbers in `pages`,
@@ -175,11 +221,15 @@ def iter_pages(path: str | Path, pages: list[int] | None = None,
                 continue
             try:
                 page = pdf.pages[number - 1]
+                drawn = drawn_objects(page.page_obj, settings.max_drawn_objects)
+                if drawn > settings.max_drawn_objects:  # refused before pdfminer expands them (minutes, gigabytes)
+                    raise ReadError(Status.TOO_LARGE, f"page {number} draws more than {settings.max_drawn_objects:,} "
+                                    "form objects (nested Form XObjects); not parsed")
                 result = _page_words(page, number, settings)
                 share = _image_share(page) if len(result.words) <= settings.ocr_max_words else 0.0
                 page.close()
-            except MemoryError:
-                raise  # the worker's memory cap: the file is too large, not corrupt
+            except (MemoryError, ReadError):
+                raise  # the worker's memory cap, or an object explosion: too large, not corrupt
             except Exception as exc:
                 raise _classify(exc) from exc
             yield result, share
