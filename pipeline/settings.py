@@ -40,6 +40,9 @@ class Settings(BaseModel):
     max_drawn_objects: int = Field(default=200_000, ge=1,
                         description="a page drawing more Form XObjects than this (nested forms expanded) is refused as "
                                     "`too_large` before it is parsed")
+    max_page_chars: int = Field(default=100_000, ge=1,
+                        description="a page whose content streams show more characters than this (each becomes an "
+                                    "object of its own) is refused as `too_large` before it is parsed")
     key_line_gap: float = Field(default=1.5, gt=0,
                         description="a printed key to the categories ends at a gap of more than this many font sizes "
                                     "between its lines (rules/keys.yaml)")

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from standins import fail_first_copy
 
 from conftest import PDFS, gold_for
-from pdfgen import inflating_pdf, nested_forms_pdf
+from pdfgen import control_char_pdf, inflating_pdf, nested_forms_pdf
 from pipeline.cli import cli
 from pipeline.datasets.write import Writer, WriterBusy, history_path
 from pipeline.ingest import ingest
@@ -348,3 +348,12 @@ def test_nested_form_xobjects_are_refused_before_they_are_drawn(tmp_path, rules)
     assert files["small.pdf"]["status"] == "empty" and files["fine.pdf"]["status"] == "parsed"
     r = CliRunner().invoke(cli, ["inspect", str(src / "bomb.pdf")])
     assert r.exit_code == 1 and "too_large: page 1 draws more than 200,000 form objects" in r.output
+
+
+def test_a_page_of_200k_words_is_refused_before_its_characters_are_built(tmp_path, rules):
+    """Bug (issue #20): 200,000 words on one page took 2.26 GB before `too_large`: the characters
+    its content stream shows are counted from the stream's bytes first."""
+    from pipeline.extract import extract_file
+
+    x = extract_file(control_char_pdf(tmp_path / "words.pdf", b"word " * 200_000), rules)
+    assert x.status == "too_large" and x.message.startswith("page 1 shows about 1,000,000 characters (more than 100,000)")

@@ -142,12 +142,13 @@ def _classify(exc: BaseException) -> ReadError:
 
 
 _DO = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+Do\b")  # "/Fm0 Do": draw the XObject named Fm0
+_STRING = re.compile(rb"\((?:\\.|[^\\)])*\)|<[0-9A-Fa-f\s]*>")  # a literal or hex string: text to show
 
 
-def drawn_objects(page_obj: object, limit: int) -> int:
-    """How many Form XObjects a page draws once nested forms are expanded (a form drawn 4
-    times by a form drawn 4 times … is 4^depth), counted from the content streams' `Do`
-    operators without drawing anything; stops counting past `limit`."""
+def drawn_objects(page_obj: object, limit: int) -> tuple[int, int]:
+    """(Form XObjects a page draws once nested forms are expanded, characters its content
+    streams show), counted from the streams' bytes without drawing anything: a form drawn 4
+    times by a form drawn 4 times … is 4^depth. Stops counting forms past `limit`."""
     from pdfminer.pdftypes import resolve1, stream_value
 
     memo: dict[int, int] = {}
@@ -182,8 +183,9 @@ def drawn_objects(page_obj: object, limit: int) -> int:
         return n
 
     attrs = getattr(page_obj, "attrs", {})
-    return sum(count(stream_value(st).get_data(), attrs.get("Resources"), 0)
-               for st in streams(attrs.get("Contents")))
+    data = [stream_value(st).get_data() for st in streams(attrs.get("Contents"))]
+    shown = sum(len(m.group()) - 2 for d in data for m in _STRING.finditer(d))  # hex strings count twice: an estimate
+    return sum(count(d, attrs.get("Resources"), 0) for d in data), shown
 
 
 def iter_pages(path: str | Path, pages: list[int] | None = None,
@@ -221,10 +223,13 @@ def iter_pages(path: str | Path, pages: list[int] | None = None,
                 continue
             try:
                 page = pdf.pages[number - 1]
-                drawn = drawn_objects(page.page_obj, settings.max_drawn_objects)
+                drawn, shown = drawn_objects(page.page_obj, settings.max_drawn_objects)
                 if drawn > settings.max_drawn_objects:  # refused before pdfminer expands them (minutes, gigabytes)
                     raise ReadError(Status.TOO_LARGE, f"page {number} draws more than {settings.max_drawn_objects:,} "
                                     "form objects (nested Form XObjects); not parsed")
+                if shown > settings.max_page_chars:  # each character becomes an object of its own
+                    raise ReadError(Status.TOO_LARGE, f"page {number} shows about {shown:,} characters (more than "
+                                    f"{settings.max_page_chars:,}); not parsed")
                 result = _page_words(page, number, settings)
                 share = _image_share(page) if len(result.words) <= settings.ocr_max_words else 0.0
                 page.close()
