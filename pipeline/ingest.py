@@ -133,7 +133,7 @@ def _local(jobs: list[Job], rules: Rules, workers: int, timeout: float | None, m
     from pebble import ProcessExpired, ProcessPool
 
     with ProcessPool(max_workers=workers, max_tasks=MAX_TASKS, initializer=init_worker,
-                     initargs=(rules, max_memory), context=_worker_context()) as pool:
+                     initargs=(rules, max_memory, os.getpid()), context=_worker_context()) as pool:
         try:
             pending: dict[Future[Extraction], Job] = {}
             queue = list(reversed(jobs))
@@ -165,7 +165,7 @@ def run_limited(fn: Callable[..., T], args: tuple, rules: Rules, timeout: float 
     ProcessExpired when it dies of it). For one-document commands (`inspect`)."""
     from pebble import ProcessPool
 
-    with ProcessPool(max_workers=1, max_tasks=1, initializer=init_worker, initargs=(rules, max_memory),
+    with ProcessPool(max_workers=1, max_tasks=1, initializer=init_worker, initargs=(rules, max_memory, os.getpid()),
                      context=_worker_context()) as pool:
         future = pool.schedule(fn, args, timeout=timeout)
         try:

@@ -36,7 +36,10 @@ class Job:
 _WORKER_RULES: Rules | None = None
 
 
-def init_worker(rules: Rules | None, max_memory_mb: int = 0) -> None:
+DRIVER_POLL = 0.5  # seconds between a worker's checks that its driver is alive
+
+
+def init_worker(rules: Rules | None, max_memory_mb: int = 0, driver: int | None = None) -> None:
     """Set up a worker process: the driver's rules, and a cap on the memory it may take
     (its address space now plus `max_memory_mb`), so that an allocation beyond it fails
     with MemoryError and the file ends as `too_large` instead of exhausting the machine."""
@@ -46,11 +49,32 @@ def init_worker(rules: Rules | None, max_memory_mb: int = 0) -> None:
     # it (a timeout, Ctrl-C, SIGTERM: pebble sends SIGTERM first), the whole group goes.
     os.setpgrp()
     signal.signal(signal.SIGTERM, _stop_group)
+    if driver is not None:
+        _watch_driver(driver)
     if max_memory_mb > 0:
         with open("/proc/self/statm") as fh:
             now = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
         limit = now + max_memory_mb * 2**20
         resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
+
+
+def _watch_driver(pid: int) -> None:
+    """End this worker's process group (itself and any Tesseract) once the driver `pid` is gone
+    (`kill -9`: nothing of the driver runs to stop its pool)."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while True:
+            time.sleep(DRIVER_POLL)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os.killpg(os.getpgrp(), signal.SIGKILL)
+            except PermissionError:
+                pass  # alive, somebody else's
+
+    threading.Thread(target=watch, name="driver-watch", daemon=True).start()
 
 
 def _stop_group(signum: int, frame: object) -> None:

@@ -42,3 +42,14 @@ def rewritten_while_read(job: Job, rules: Rules | None = None) -> Extraction:
     path = Path(job.path)
     path.write_bytes(path.read_bytes()[:1000])
     return failed(job, "corrupt", "stand-in: the PDF ends before its cross-reference table")
+
+
+def note_pid_and_hang(job: Job, rules: Rules | None = None) -> Extraction:
+    """Write this worker's pid (and a child's, standing for Tesseract) beside the file, then never finish."""
+    import os
+    import subprocess
+
+    child = subprocess.Popen(["sleep", "3600"])
+    Path(job.path).with_suffix(".pids").write_text(f"{os.getpid()} {child.pid}")
+    time.sleep(3600)
+    return failed(job, "error", "stand-in: never reached")

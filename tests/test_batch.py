@@ -357,3 +357,40 @@ def test_a_page_of_200k_words_is_refused_before_its_characters_are_built(tmp_pat
 
     x = extract_file(control_char_pdf(tmp_path / "words.pdf", b"word " * 200_000), rules)
     assert x.status == "too_large" and x.message.startswith("page 1 shows about 1,000,000 characters (more than 100,000)")
+
+
+def test_workers_and_their_children_end_with_a_killed_driver(tmp_path):
+    """Bug (issue #20): after `kill -9` of the driver, its workers (and Tesseract) ran on. Each
+    worker watches its driver and ends its whole process group once the driver is gone."""
+    import os
+    import signal
+    import time
+
+    pdf = tmp_path / "a.pdf"
+    shutil.copy(TWO[0], pdf)
+    driver = subprocess.Popen([sys.executable, "-c", (
+        "import sys; sys.path[:0] = ['tests', '.']\n"
+        "from standins import note_pid_and_hang\n"
+        "from pipeline.ingest import ingest\n"
+        "from pipeline.rules import load_rules\n"
+        f"ingest([{str(pdf)!r}], {str(tmp_path / 'out')!r}, load_rules(), workers=2, timeout=3600, task=note_pid_and_hang)\n")],
+        cwd=Path(__file__).resolve().parents[1])
+    pids = pdf.with_suffix(".pids")
+    deadline = time.monotonic() + 300
+    while not (pids.exists() and pids.read_text().strip()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    worker, child = map(int, pids.read_text().split())
+    driver.send_signal(signal.SIGKILL)
+    driver.wait()
+
+    def alive(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return not open(f"/proc/{pid}/stat").read().split(") ")[1].startswith("Z")  # a zombie is gone
+
+    deadline = time.monotonic() + 60
+    while (alive(worker) or alive(child)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(worker) and not alive(child)
