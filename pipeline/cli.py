@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from pipeline.models import Extraction
     from pipeline.rules import Rules
 
-from pipeline.limits import DEFAULT_MAX_MEMORY, DEFAULT_TIMEOUT, QUERY_MAX_MEMORY, QUERY_MAX_ROWS, QUERY_TIMEOUT
+from pipeline.limits import DEFAULT_MAX_MEMORY, DEFAULT_TIMEOUT, MIN_WORKER_MEMORY, QUERY_MAX_MEMORY, QUERY_MAX_ROWS, QUERY_TIMEOUT
 from pipeline.vocab import GROUPS, OcrMode
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -50,9 +50,17 @@ def _rules(rules_dir: str | None, scheme: str | None = None) -> Rules:
 timeout_option = click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
                               help="Seconds one file may take; a slower file is stopped and recorded as `timeout` "
                                    "(0: no limit).")
+def _memory_cap(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    # A worker capped below this cannot even report its failure: it would spin until the timeout.
+    if 0 < value < MIN_WORKER_MEMORY:
+        raise click.BadParameter(f"at least {MIN_WORKER_MEMORY} MB, or 0 for no limit")
+    return value
+
+
 memory_option = click.option("--max-memory", type=click.IntRange(min=0), default=DEFAULT_MAX_MEMORY, show_default=True,
-                             metavar="MB", help="Memory a worker may take for one file beyond its start; a file "
-                                                "needing more is recorded as `too_large` (0: no limit).")
+                             metavar="MB", callback=_memory_cap,
+                             help="Memory a worker may take for one file beyond its start; a file needing more is "
+                                  f"recorded as `too_large` (0: no limit; else at least {MIN_WORKER_MEMORY}).")
 ocr_option = click.option("--ocr", "ocr", type=click.Choice([m.value for m in OcrMode]), default="auto", show_default=True,
                           help="OCR image-only pages (Tesseract): auto = pages with no text that an image covers; "
                                "force = every page; never = none.")

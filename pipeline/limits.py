@@ -4,6 +4,7 @@ to build its options, and `scrutiny --help` must start fast)."""
 # Memory (MB) one worker process may take beyond what it holds when it starts; 0 = no cap
 # (`ingest --max-memory`).
 DEFAULT_MAX_MEMORY = 2048
+MIN_WORKER_MEMORY = 64  # a smaller cap leaves a worker no room to report that it ran out
 # Seconds one file may take (`ingest --timeout`, `inspect --timeout`); 0 = none.
 DEFAULT_TIMEOUT = 600.0
 
