@@ -27,7 +27,7 @@ RUN = """
 import shutil, sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
-from pipeline.ingest import ingest
+from pipeline.batch import ingest
 from pipeline.rules import load_rules
 rules = load_rules()
 out = Path({out!r})

@@ -38,8 +38,8 @@ import pdfplumber  # noqa: E402  (after the path set-up, like the imports below)
 import psutil  # noqa: E402
 
 from bench.synth import write_pack, write_report  # noqa: E402
+from pipeline.batch import ingest  # noqa: E402
 from pipeline.extract import extract_file  # noqa: E402
-from pipeline.ingest import ingest  # noqa: E402
 from pipeline.rules import load_rules  # noqa: E402
 
 LAYOUTS = ("tracker", "rows", "rows-ruled")

@@ -29,7 +29,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.ingest import ingest  # noqa: E402
+from pipeline.batch import ingest  # noqa: E402
 from pipeline.rules import DEFAULT_RULES_DIR, load_rules  # noqa: E402
 
 

@@ -20,12 +20,12 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from pipeline.analysis.stats import Table
-    from pipeline.ingest import IngestSummary
+    from pipeline.batch import IngestSummary
     from pipeline.models import Extraction
     from pipeline.rules import Rules
 
 from pipeline.limits import DEFAULT_MAX_MEMORY, DEFAULT_TIMEOUT, MIN_WORKER_MEMORY, QUERY_MAX_MEMORY, QUERY_MAX_ROWS, QUERY_TIMEOUT
-from pipeline.vocab import GROUPS, OcrMode
+from pipeline.vocab import GROUPS, OcrMode, Status
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -101,6 +101,8 @@ def cli() -> None:
 @click.option("--out", "out", default="data/processed", show_default=True, type=click.Path(file_okay=False),
               help="Output directory of the Parquet datasets.")
 @click.option("--force", is_flag=True, help="Re-parse files already ingested, replacing their rows.")
+@click.option("--prune", is_flag=True,
+              help="Drop the rows of ingested files under PATHS that no longer exist (counted in the summary).")
 @click.option("--scheme", default=None, help="Category scheme id for every file (default: detect per file).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: all cores).")
@@ -116,33 +118,34 @@ def cli() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @rules_option
-def ingest(paths: tuple[str, ...], out: str, force: bool, scheme: str | None, workers: int | None,
+def ingest(paths: tuple[str, ...], out: str, force: bool, prune: bool, scheme: str | None, workers: int | None,
            timeout: float, max_memory: int, all_pages: bool, ocr: str, dask_scheduler: str | None, strict: bool,
            quiet: bool, as_json: bool, rules_dir: str | None) -> None:
     """Ingest PDFs (files or folders, searched recursively) into Parquet under OUT.
 
-    Files already ingested (same sha256) are skipped; --force re-parses them.
-    Every file gets a row in OUT/files with its status and reason; every record
+    Files already ingested (same sha256) are skipped; --force re-parses them;
+    --prune drops the rows of files under PATHS that were deleted. Every file gets a row in OUT/files with its status and reason; every record
     lists what the pipeline is unsure of in `warnings` (`scrutiny check` lists them).
 
     Example:
 
         scrutiny ingest data/raw --out data/processed --workers 4 --timeout 300
+
+        scrutiny ingest archive/ --prune --quiet --json
     """
+    from pipeline.api import ingest as run_ingest
     from pipeline.cluster import ClusterError
     from pipeline.datasets.schema import DatasetError
     from pipeline.datasets.write import WriterBusy
-    from pipeline.ingest import default_workers
-    from pipeline.ingest import ingest as run_ingest
 
     rules = _rules(rules_dir, scheme)
     targets = _ingest_targets(paths, out, dask_scheduler)
     progress = _Progress(targets, quiet)
     signal.signal(signal.SIGTERM, _terminated)  # SIGTERM ends the batch as Ctrl-C does: workers stopped, lock released
     try:
-        summary = run_ingest(targets, out, rules, rules_dir=rules_dir, force=force, scheme=scheme,
-                             workers=workers or default_workers(), timeout=timeout or None, max_memory=max_memory,
-                             all_pages=all_pages, ocr=OcrMode(ocr), dask_scheduler=dask_scheduler, on_file=progress)
+        summary = run_ingest(targets, out, rules=rules, force=force, prune=prune, scheme=scheme,
+                             workers=workers, timeout=timeout, max_memory=max_memory, all_pages=all_pages, ocr=ocr,
+                             dask_scheduler=dask_scheduler, on_file=progress)
     except (ClusterError, WriterBusy) as exc:
         raise click.UsageError(str(exc)) from exc
     except DatasetError as exc:
@@ -190,7 +193,7 @@ class _Progress:
     def __init__(self, targets: list[str], quiet: bool):
         from tqdm import tqdm
 
-        from pipeline.ingest import find_pdfs, odd_paths
+        from pipeline.batch import find_pdfs, odd_paths
 
         total = len(find_pdfs(targets)) + len(odd_paths(targets))
         if total == 0:
@@ -232,6 +235,7 @@ def _summary_json(summary: IngestSummary) -> dict:
         "statuses": dict(summary.statuses), "recommendations": summary.recommendations, "changed": summary.changed,
         "failed": [{"file": f, "status": s, "message": m} for f, s, m in summary.failed],
         "still_failing": summary.still_failing, "waiting": summary.waiting, "history": summary.history,
+        "pruned": summary.pruned,
         "need_a_look": {"files": summary.flagged_files, "records": summary.flagged_records},
     }
 
@@ -239,6 +243,7 @@ def _summary_json(summary: IngestSummary) -> dict:
 def _summary_text(summary: IngestSummary, out: str) -> str:
     counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.statuses.items())) or "nothing new"
     changed = f", {summary.changed} changed" if summary.changed else ""
+    changed += f", {len(summary.pruned)} pruned (deleted)" if summary.pruned else ""
     lines = [f"{out}: {sum(summary.statuses.values())} file(s) ingested ({counts}{changed}); "
              f"{summary.recommendations} recommendation(s); {summary.skipped} already done; "
              f"history {summary.history} recommendation(s)"]
@@ -337,8 +342,9 @@ def _emit(table: Table | pd.DataFrame, fmt: str) -> None:
 
 @cli.command(context_settings=CONTEXT)
 @click.option("--by", "by", type=click.Choice(list(GROUPS)), default="municipal-year", show_default=True,
-              help="Group by (the years are those of each recommendation's latest assessment: calendar, "
-                   "municipal May-April, financial April-March).")
+              help="Group by. A year's row (calendar, municipal May-April, financial April-March) counts what that "
+                   "year's annual report counts: the recommendations assessed in the year, each at its latest "
+                   "assessment up to the year's end (README: Statistics rule).")
 @click.option("--flags", "flags", is_flag=True,
               help="Count the challenge flags of each recommendation's latest assessment instead (rules/flags.yaml).")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
@@ -352,19 +358,9 @@ def stats(by: str, flags: bool, fmt: str, data: str) -> None:
 
         scrutiny stats --flags --by council
     """
-    from pipeline.analysis.stats import YEAR_GROUPS, flag_counts, stats_by_year
-    from pipeline.analysis.stats import stats as compute
-    from pipeline.datasets.history import history_rows
+    from pipeline.api import open_data
 
-    if not Path(data, "recommendations").is_dir():
-        raise click.UsageError(f"no datasets under {data}: run `scrutiny ingest` first")
-    hist = history_rows(data)
-    if flags:
-        _emit(flag_counts(hist, by, sorted({f for r in hist for f in r.flags})), fmt)
-    elif by in YEAR_GROUPS:  # a year's row counts what that year's annual report counts
-        _emit(stats_by_year(data, by), fmt)
-    else:
-        _emit(compute(hist, by), fmt)
+    _emit(open_data(_require_data(data)).stats_table(by, flags=flags), fmt)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -399,8 +395,7 @@ def report(year: str | None, year_kind: str, fmt: str, council: str | None, out:
             year_bounds(year, year_kind)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--year") from exc
-    if not Path(data, "recommendations").is_dir():
-        raise click.UsageError(f"no datasets under {data}: run `scrutiny ingest` first")
+    _require_data(data)
     _output_file(out, "--out")
     years = report_years(data, year_kind, council)
     if council is not None and not years:
@@ -451,8 +446,7 @@ def query(sql: str, fmt: str, timeout: float, max_memory: int, max_rows: int, da
     if sql == "-":
         sql = sys.stdin.read()
 
-    if not Path(data).is_dir():
-        raise click.UsageError(f"no datasets under {data}: run `scrutiny ingest` first")
+    _require_data(data)
     try:
         df = read_only_query(data, sql, timeout=timeout, max_memory=max_memory, max_rows=max_rows)
     except QueryError as exc:
@@ -461,35 +455,81 @@ def query(sql: str, fmt: str, timeout: float, max_memory: int, max_rows: int, da
 
 
 @cli.command(context_settings=CONTEXT)
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--status", "statuses", multiple=True, type=click.Choice([st.value for st in Status]), metavar="STATUS",
+              help="Only files with this status (repeatable), e.g. --status error --status timeout.")
+@click.option("--code", "codes", multiple=True, metavar="CODE",
+              help="Only record warnings with this code (repeatable), e.g. --code column_missing.")
+@click.option("--all", "everything", is_flag=True,
+              help="Also list files that need no look: no_tracking_table (a PDF without a tracking table) and duplicate.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+              help="table: one short line per finding (file name, at most 100 columns); csv/json: every field in full.")
 @data_option
-def check(fmt: str, data: str) -> None:
-    """List what needs a look: files whose status is not `parsed`, and records with
-    self-check warnings (a column not found, a field left empty, a label unmatched, a
-    record that looks cut), one line per warning.
+def check(statuses: tuple[str, ...], codes: tuple[str, ...], everything: bool, fmt: str, data: str) -> None:
+    """List what needs a look: files that failed or hold no text (not `parsed`,
+    `no_tracking_table` or `duplicate`), and records with self-check warnings (a column
+    not found, a field left empty, a label unmatched, a record that looks cut), one line
+    per warning. A count of what was listed goes to stderr.
 
     Example:
 
-        scrutiny check --data data/processed --format csv > to-review.csv
-    """
-    from pipeline.analysis.query import needs_a_look
+        scrutiny check --data data/processed --status error --status timeout
 
-    if not Path(data).is_dir():
-        raise click.UsageError(f"no datasets under {data}: run `scrutiny ingest` first")
-    df = needs_a_look(data)
+        scrutiny check --code column_missing --format csv > to-review.csv
+    """
+    from pipeline.api import open_data
+
+    df = open_data(_require_data(data)).needs_a_look(statuses=statuses, codes=codes, everything=everything)
+    files, warnings = df["source_file"].nunique(), int((df["warning"] != "").sum())
     if fmt == "json":
-        files: dict[str, dict] = {}
+        out: dict[str, dict] = {}
         for row in df.to_dict("records"):
-            f = files.setdefault(row["source_file"], {"source_file": row["source_file"], "status": row["status"],
-                                                      "message": row["message"], "records": {}})
+            f = out.setdefault(row["source_file"], {"source_file": row["source_file"], "status": row["status"],
+                                                    "message": row["message"], "records": {}})
             if row["rec_id"]:
                 f["records"].setdefault(row["rec_id"], {"rec_id": row["rec_id"], "page": row["page"], "warnings": []})
                 f["records"][row["rec_id"]]["warnings"].append(row["warning"])
-        click.echo(json.dumps([{**f, "records": list(f["records"].values())} for f in files.values()], indent=1, default=str))
-    elif df.empty:
-        click.echo("nothing needs a look", err=True)
-    else:
+        click.echo(json.dumps([{**f, "records": list(f["records"].values())} for f in out.values()], indent=1, default=str))
+    elif fmt == "csv":
         _emit(df, fmt)
+    elif not df.empty:
+        lines = _short_findings(df)
+        widths = [max(len(r[i]) for r in lines) for i in range(len(lines[0]))]
+        for r in lines:
+            click.echo(" ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip())
+    if fmt == "table":  # csv and json are data alone
+        click.echo(f"{files} file(s), {warnings} warning(s) need a look" if files else "nothing needs a look", err=True)
+
+
+# `check`'s table: the widest a line may be, and the widest file name it shows.
+CHECK_WIDTH, CHECK_NAME = 100, 34
+
+
+def _short_findings(df: pd.DataFrame) -> list[list[str]]:
+    """`needs_a_look` rows as `check`'s table, heading first: file name (not path), status,
+    record, page and the warning (or the file's message), cut so that a line fits CHECK_WIDTH
+    columns; control characters shown, never sent."""
+    from pipeline.text import escape_controls
+
+    def cut(text: object, n: int) -> str:
+        text = escape_controls(" ".join(str(text).split()))
+        return text if len(text) <= n else text[: n - 1] + "…"
+
+    rows = [[cut(Path(f).name, CHECK_NAME), st, cut(rec, 12), "" if p is None else str(p)]
+            for f, st, rec, p in zip(df["source_file"], df["status"], df["rec_id"], df["page"])]
+    head = ["file", "status", "rec", "page"]
+    used = sum(max(len(h), *(len(r[i]) for r in rows)) + 1 for i, h in enumerate(head))
+    for r, w, m in zip(rows, df["warning"], df["message"]):
+        r.append(cut(w or m, max(20, CHECK_WIDTH - used)))
+    return [[*head, "finding"], *rows]
+
+
+def _require_data(data: str) -> str:
+    """`data`, or a usage error (the one message of every command) when no ingest wrote it."""
+    from pipeline.api import no_data
+
+    if (why := no_data(data)) is not None:
+        raise click.UsageError(why)
+    return data
 
 
 @cli.command(context_settings=CONTEXT)
@@ -507,8 +547,7 @@ def verify(data: str) -> None:
     from pipeline.datasets.integrity import verify as check_folder
     from pipeline.text import escape_controls
 
-    if not Path(data).is_dir():
-        _fail(f"no datasets under {data}: run `scrutiny ingest` first", 2)
+    _require_data(data)
     problems, counts = check_folder(data)
     for p in problems:
         click.echo(escape_controls(p))
@@ -543,45 +582,51 @@ def rules_check(rules_dir: str | None) -> None:
 @click.option("--png", type=click.Path(dir_okay=False), default=None,
               help="Draw the detected cells of --page (default: first table page) into this PNG.")
 @click.option("--scheme", default=None, help="Category scheme id (default: detect).")
+@click.option("--all-pages", is_flag=True, help="Read every page (default: as ingest, the pre-filter's pages of a long document).")
 @ocr_option
 @timeout_option
 @memory_option
 @rules_option
-def inspect(pdf: str, page: int | None, png: str | None, scheme: str | None, ocr: str, timeout: float, max_memory: int,
-            rules_dir: str | None) -> None:
+def inspect(pdf: str, page: int | None, png: str | None, scheme: str | None, all_pages: bool, ocr: str, timeout: float,
+            max_memory: int, rules_dir: str | None) -> None:
     """Show what was detected in a PDF: blocks, cells, fields and the rule behind each.
 
     Example:
 
         scrutiny inspect report.pdf --page 3 --png page3.png
     """
+    import functools
+
     from pebble import ProcessExpired
 
+    from pipeline.api import extract_pdf
+    from pipeline.batch import run_limited
     from pipeline.datasets.write import write_bytes
-    from pipeline.ingest import run_limited
-    from pipeline.inspect import describe, inspect_document, page_boxes
-    from pipeline.read.pdf import TOO_LARGE, ReadError
+    from pipeline.inspect import describe, page_boxes
+    from pipeline.read.pdf import TOO_LARGE
     from pipeline.read.render import render_page
+    from pipeline.text import escape_controls
 
     r = _rules(rules_dir, scheme)
     if png:
         _output_file(png, "--png")
+    read = functools.partial(extract_pdf, rules=r, scheme=scheme, ocr=ocr, all_pages=all_pages, detail=True)
     try:  # in a worker, under the limits ingest uses: a hostile PDF cannot take the machine
-        path, sha, n_pages, n_read, res = run_limited(inspect_document, (pdf, r, scheme, OcrMode(ocr)), r,
-                                                      timeout or None, max_memory)
-    except ReadError as exc:
-        _fail(f"{pdf}: {exc.status}: {exc.message}", 1)
+        x = run_limited(read, (pdf,), r, timeout or None, max_memory)
     except TimeoutError:
         _fail(f"{pdf}: timeout: reading took longer than --timeout {timeout:g} s; stopped", 1)
     except (MemoryError, ProcessExpired):
         _fail(f"{pdf}: too_large: {TOO_LARGE} (--max-memory {max_memory} MB)", 1)
-    if page is not None and page > n_pages:
-        raise click.BadParameter(f"{pdf} has {n_pages} page(s)", param_hint="--page")
-    text, first_page = describe(res, f"{path}: {n_read} page(s), sha256 {sha[:16]}…", page)
-    click.echo(text)
+    if x.detail is None:  # not read: encrypted, corrupt, not a PDF, too large
+        limit = f" (--max-memory {max_memory} MB)" if x.status == Status.TOO_LARGE else ""
+        _fail(f"{pdf}: {x.status}: {x.message}{limit}", 1)
+    if page is not None and page > x.n_pages:
+        raise click.BadParameter(f"{pdf} has {x.n_pages} page(s)", param_hint="--page")
+    text, first_page = describe(x, page)
+    click.echo(escape_controls(text))
     if png:
         number = page or first_page or 1
-        write_bytes(png, render_page(pdf, number, page_boxes(res, number)))
+        write_bytes(png, render_page(pdf, number, page_boxes(x, number)))
         click.echo(f"wrote {png} (page {number})", err=True)
 
 

@@ -60,6 +60,7 @@ class DocumentResult:
     message: str
     reports: tuple[ReportResult, ...] = ()
     unlabelled: int = 0  # recommendation tables skipped for want of a record label
+    pages: tuple[int, ...] = ()  # the pages read (all, or the pre-filter's choice)
 
     @property
     def blocks(self) -> tuple[RecBlock, ...]:
@@ -77,6 +78,10 @@ class DocumentResult:
 def extract_document(doc: Document, rules: Rules, scheme_id: str | None = None) -> DocumentResult:
     """Run the stages after reading on one document: its reports (`find.reports`), and for
     each its blocks, cover, council, scheme, fields and self-check."""
+    return dataclasses.replace(_extract_document(doc, rules, scheme_id), pages=tuple(p.number for p in doc.pages))
+
+
+def _extract_document(doc: Document, rules: Rules, scheme_id: str | None) -> DocumentResult:
     if not any(p.words for p in doc.pages):
         rotated = sum(p.rotated_words for p in doc.pages)
         if rotated:
@@ -194,12 +199,13 @@ def choose_pages(path: str | Path, rules: Rules, ocr: Ocr | None = None) -> tupl
 
 
 def extract_file(path: str | Path, rules: Rules, scheme_id: str | None = None, sha256: str | None = None,
-                 all_pages: bool = False, ocr: OcrMode = OcrMode.AUTO) -> Extraction:
+                 all_pages: bool = False, ocr: OcrMode = OcrMode.AUTO, detail: bool = False) -> Extraction:
     """Run every stage on one file; bad input becomes a status, never an exception.
 
     Long documents (agenda packs) are screened page by page first and only the pages
     near a tracking table are parsed; `all_pages` parses every page instead. Image-only
-    pages are read by OCR as `ocr` says (`read.ocr`).
+    pages are read by OCR as `ocr` says (`read.ocr`). `detail`: keep what every stage
+    found (`Extraction.detail`, what `inspect` shows).
     """
     reader = Ocr(ocr, rules.ocr, rules.layout.settings, functools.partial(is_table_page, rules=rules))
     started = time.perf_counter()
@@ -208,9 +214,10 @@ def extract_file(path: str | Path, rules: Rules, scheme_id: str | None = None, s
     n_bytes = path.stat().st_size if path.exists() else 0
 
     def done(status: Status, message: str, n_pages: int = 0, reports: tuple[ReportRecords, ...] = (),
-             sha: str = "", unlabelled: int = 0) -> Extraction:
+             sha: str = "", unlabelled: int = 0, result: DocumentResult | None = None) -> Extraction:
         return Extraction(str(path), sha, n_bytes, n_pages, status, message,
-                          round(time.perf_counter() - started, 4), now, reports, unlabelled=unlabelled)
+                          round(time.perf_counter() - started, 4), now, reports, unlabelled=unlabelled,
+                          detail=result if detail else None)
 
     try:
         sha = sha256 or file_sha256(path)
@@ -230,7 +237,7 @@ def extract_file(path: str | Path, rules: Rules, scheme_id: str | None = None, s
         if selection is not None and selection.pages is not None:
             message += f"; {selection.describe()}"
         reports = tuple(ReportRecords(r.report, r.recommendations) for r in res.reports)
-        return done(res.status, message, doc.n_pages, reports, sha, res.unlabelled)
+        return done(res.status, message, doc.n_pages, reports, sha, res.unlabelled, res)
     except ReadError as exc:
         return done(exc.status, exc.message, sha=sha)
     except MemoryError:

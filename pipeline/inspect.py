@@ -1,19 +1,16 @@
 """What the pipeline saw in one document, for `scrutiny inspect`.
 
-`describe(result)` formats the `DocumentResult` of `extract.extract_document` (the same
-path `ingest` takes): cover fields, council, scheme, every block with its cells,
-normalised fields, rule ids and self-check warnings; `page_boxes` returns the cell
-boxes of one page for drawing.
+`describe(x)` formats an `Extraction` made with `detail=True` by `extract.extract_file`,
+the path `ingest` takes (pre-filter, OCR screening, the error-to-status mapping): cover
+fields, council, scheme, every block with its cells, normalised fields, rule ids and
+self-check warnings; `page_boxes` returns the cell boxes of one page for drawing.
 """
 
 from __future__ import annotations
 
-from pipeline.extract import DocumentResult, extract_document
-from pipeline.models import BBox, union_bbox
-from pipeline.read.ocr import Ocr
-from pipeline.read.pdf import read_document
-from pipeline.rules import Rules
-from pipeline.vocab import CellField, OcrMode
+from pipeline.extract import DocumentResult
+from pipeline.models import BBox, Extraction, union_bbox
+from pipeline.vocab import CellField
 
 
 def _short(text: str, n: int = 90) -> str:
@@ -21,17 +18,12 @@ def _short(text: str, n: int = 90) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def inspect_document(pdf: str, rules: Rules, scheme: str | None, ocr: OcrMode) -> tuple[str, str, int, int, DocumentResult]:
-    """Read and extract one PDF as `ingest` does, for `inspect`: (path, sha256, pages in the
-    file, pages read, result). Raises `read.pdf.ReadError` for a file that cannot be read."""
-    doc = read_document(pdf, settings=rules.layout.settings, ocr=Ocr(ocr, rules.ocr, rules.layout.settings))
-    return doc.path, doc.sha256, doc.n_pages, len(doc.pages), extract_document(doc, rules, scheme)
-
-
-def describe(res: DocumentResult, header: str, page: int | None = None) -> tuple[str, int | None]:
-    """Return (report text, first page holding a block): each report of the document with
-    its pages, cover fields, council, scheme and blocks."""
-    out = [header, f"  status {res.status}: {res.message}"]
+def describe(x: Extraction, page: int | None = None) -> tuple[str, int | None]:
+    """Return (report text, first page holding a block) of an extraction made with `detail`:
+    each report of the document with its pages, cover fields, council, scheme and blocks."""
+    res = x.detail if isinstance(x.detail, DocumentResult) else DocumentResult(x.status, x.message)
+    read = f"{len(res.pages)} of {x.n_pages} page(s) read" if res.pages else f"{x.n_pages} page(s)"
+    out = [f"{x.source_file}: {read}, sha256 {x.sha256[:16]}…", f"  status {x.status}: {x.message}"]
     for k, rep in enumerate(res.reports, 1):
         r = rep.report
         out.append(f"report {k} of {len(res.reports)}: pages {r.page_first}-{r.page_last} [{rep.segment.rule_id}] "
@@ -63,10 +55,10 @@ def describe(res: DocumentResult, header: str, page: int | None = None) -> tuple
     return "\n".join(out), first
 
 
-def page_boxes(res: DocumentResult, page: int) -> list[tuple[BBox, CellField]]:
+def page_boxes(x: Extraction, page: int) -> list[tuple[BBox, CellField]]:
     """Return (bbox, field) of every detected cell on `page`."""
     boxes: list[tuple[BBox, CellField]] = []
-    for b in res.blocks:
+    for b in x.detail.blocks if isinstance(x.detail, DocumentResult) else ():
         for c in b.cells:
             bbox = union_bbox([ln.bbox for ln in c.lines if ln.page == page])
             if bbox is not None:

@@ -313,6 +313,10 @@ class Extraction:
     reports: tuple[ReportRecords, ...] = ()  # the tracking reports found in the file, in page order
     parser_version: str = PARSER_VERSION
     unlabelled: int = 0  # recommendation tables skipped for want of a record label
+    # What every stage found (blocks, cells, cover fields, rule ids) when asked for (`inspect`,
+    # `pipeline.extract_pdf(..., detail=True)`); a batch never carries it between processes.
+    # An `extract.DocumentResult` (typed `object` here: models come before the stages).
+    detail: object | None = field(default=None, compare=False, repr=False)
 
     @property
     def recommendations(self) -> tuple[Recommendation, ...]:

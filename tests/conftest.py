@@ -89,7 +89,7 @@ def built_once(tmp_path_factory, name: str, build) -> Path:
 @pytest.fixture(scope="session")
 def public_out(tmp_path_factory, rules):
     """The public fixture PDFs ingested once into a temporary OUT (read-only for tests)."""
-    from pipeline.ingest import ingest
+    from pipeline.batch import ingest
 
     def build(out: Path) -> None:
         summary = ingest([SAMPLES], out, rules, workers=2)

@@ -96,7 +96,7 @@ def test_normalise_title(title, key):
 def test_views_exist_before_any_tracking_report(tmp_path, rules):
     """Bug: over an archive with no tracking report yet, `recommendations` was not a view."""
     from conftest import FOREIGN
-    from pipeline.ingest import ingest
+    from pipeline.batch import ingest
 
     ingest(FOREIGN[:3], tmp_path, rules)
     runner = CliRunner()
@@ -134,7 +134,7 @@ def test_missing_values_never_crash_and_count_as_uncategorised(tmp_path, rules):
                    dt.datetime(2017, 2, 1, tzinfo=dt.UTC),
                    (ReportRecords(report, (rec("R1", 1, "Cabinet Member"), rec("R2", None, None))),))
     Writer(tmp_path).write(x)
-    from pipeline.ingest import rebuild_history
+    from pipeline.batch import rebuild_history
 
     assert rebuild_history(tmp_path, rules) == 2
     table = stats(history_rows(tmp_path), "year").frame().set_index("year")

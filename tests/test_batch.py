@@ -17,9 +17,9 @@ from standins import fail_first_copy
 
 from conftest import PDFS, gold_for
 from pdfgen import control_char_pdf, inflating_pdf, nested_forms_pdf
+from pipeline.batch import ingest
 from pipeline.cli import cli
 from pipeline.datasets.write import Writer, WriterBusy, history_path
-from pipeline.ingest import ingest
 
 TWO = [p for p in PDFS if p.name.startswith("bham-2016-11-fly-tipping--birmingham.")] + \
       [p for p in PDFS if p.name.startswith("stockton-2016-12-home-care--tracker")]
@@ -371,7 +371,7 @@ def test_workers_and_their_children_end_with_a_killed_driver(tmp_path):
     driver = subprocess.Popen([sys.executable, "-c", (
         "import sys; sys.path[:0] = ['tests', '.']\n"
         "from standins import note_pid_and_hang\n"
-        "from pipeline.ingest import ingest\n"
+        "from pipeline.batch import ingest\n"
         "from pipeline.rules import load_rules\n"
         f"ingest([{str(pdf)!r}], {str(tmp_path / 'out')!r}, load_rules(), workers=2, timeout=3600, task=note_pid_and_hang)\n")],
         cwd=Path(__file__).resolve().parents[1])

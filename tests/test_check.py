@@ -87,7 +87,7 @@ def test_selfcheck_figures_over_the_public_fixtures(public_out, tmp_path):
 
     from bench.selfcheck import DAMAGE, figures
     from conftest import FIXTURES, N_RECS
-    from pipeline.ingest import ingest
+    from pipeline.batch import ingest
     from pipeline.rules import DEFAULT_RULES_DIR, load_rules
 
     fig = figures(FIXTURES / "gold", public_out)

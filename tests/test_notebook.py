@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import nbformat
@@ -24,11 +25,13 @@ def test_notebook_executes_with_a_chart_per_question(public_out, tmp_path, monke
     nb = nbformat.read(NOTEBOOK, as_version=4)
     latest, _ = gold_latest()
     outcomes = [o for o, _ in latest.values()]
+    in_2016_17 = [o for o, _ in gold_latest(until=dt.date(2017, 4, 30), since=dt.date(2016, 5, 1))[0].values()]
     # Checks appended to the researcher's notebook: its answers equal counts derived from gold.
     nb.cells.append(nbformat.v4.new_code_cell(
         f"assert str(DATA.resolve()) == {str(public_out.resolve())!r}, DATA\n"
-        f"assert int(late['recommendations'].sum()) == {len(outcomes)}\n"
-        f"assert int(late['achieved_late'].sum()) == {outcomes.count('achieved_late')}\n"
+        f"assert int(late.set_index('municipal-year').loc['All', 'recommendations']) == {len(outcomes)}\n"
+        f"assert int(late.set_index('municipal-year').loc['All', 'achieved_late']) == {outcomes.count('achieved_late')}\n"
+        f"assert int(late.set_index('municipal-year').loc['2016/17', 'recommendations']) == {len(in_2016_17)}\n"
         f"assert int(slip['not_achieved'].sum()) == {outcomes.count('not_achieved')}\n"
         f"assert len(took) == {sum(o.startswith('achieved') for o in outcomes)}"))
     NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(deep)}}).execute()

@@ -144,8 +144,8 @@ def test_report_and_its_copy_in_a_pack_count_once(tmp_path, rules):
     """History recognises the standalone report and its copy inside an agenda pack
     (council, title, report date) and counts each recommendation once."""
     from conftest import FIXTURES, PDFS
+    from pipeline.batch import ingest
     from pipeline.datasets.history import history
-    from pipeline.ingest import ingest
 
     alone = next(p for p in PDFS if p.name == "bham-2016-11-fly-tipping--birmingham.pdf")
     src = tmp_path / "src"

@@ -150,7 +150,7 @@ def test_empty_period_and_empty_archive(public_out, rules, tmp_path):
     """Bug: a year with nothing assessed, or an archive with no tracking report, crashed
     `scrutiny report` (IndexError on the empty statistics)."""
     from conftest import FOREIGN
-    from pipeline.ingest import ingest
+    from pipeline.batch import ingest
 
     r = _built(public_out, "2030/31")
     assert r.headline["recommendations"] == 0 and r.open_recs.empty and "categories" not in r.charts
@@ -282,9 +282,9 @@ def test_text_from_a_pdf_never_becomes_a_spreadsheet_formula(tmp_path, rules):
     import openpyxl
 
     from conftest import PDFS
+    from pipeline.batch import rebuild_history
     from pipeline.datasets.write import Writer
     from pipeline.extract import extract_file
-    from pipeline.ingest import rebuild_history
 
     x = extract_file(next(p for p in PDFS if p.name.startswith("bham-2016-11-fly-tipping--birmingham.")), rules)
     part = x.reports[0]

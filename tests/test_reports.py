@@ -134,7 +134,7 @@ def test_public_packs_and_trackers_read_report_by_report(pdf, rules):
 @pytest.fixture(scope="module")
 def batch_out(tmp_path_factory, rules):
     """The bundled samples and the public packs and tracker ingested in one batch."""
-    from pipeline.ingest import ingest
+    from pipeline.batch import ingest
 
     def build(out: Path) -> None:
         summary = ingest([SAMPLES, FIXTURES / "packs"], out, rules, workers=2)

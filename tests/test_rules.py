@@ -84,7 +84,7 @@ def test_new_scheme_is_a_rules_file_only(tmp_path):
     import pyarrow.dataset as ds
 
     from pdfgen import tracking_pdf
-    from pipeline.ingest import ingest
+    from pipeline.batch import ingest
 
     d = copy_rules(tmp_path)
     (d / "schemes" / "testshire.yaml").write_text(

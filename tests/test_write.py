@@ -8,8 +8,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import N_RECS, PDFS, gold_for
+from pipeline.batch import ingest
 from pipeline.datasets.schema import SCHEMA_VERSION, schemas
-from pipeline.ingest import ingest
 
 
 def count(out, name):

@@ -16,6 +16,7 @@ import pandas as pd
 
 from pipeline.datasets.views import connect
 from pipeline.limits import QUERY_MAX_MEMORY, QUERY_MAX_ROWS, QUERY_TIMEOUT
+from pipeline.vocab import Status
 
 
 class QueryError(ValueError):
@@ -87,10 +88,38 @@ def read_only_query(data: str | Path, sql: str, *, timeout: float = QUERY_TIMEOU
         con.close()
 
 
-def needs_a_look(data: str | Path) -> pd.DataFrame:
+# File statuses that need no look unless asked for (`check --all`): a PDF that holds no
+# tracking table (an agenda's other papers) and a copy of a file already read.
+ROUTINE = frozenset({Status.NO_TRACKING_TABLE, Status.DUPLICATE})
+
+
+def warning_code(warning: str) -> str:
+    """The code of a warning `code: detail` (README: Self-check)."""
+    return warning.split(":", 1)[0].strip()
+
+
+def needs_a_look(data: str | Path, *, statuses: tuple[str, ...] = (), codes: tuple[str, ...] = (),
+                 everything: bool = False) -> pd.DataFrame:
     """One row per self-check warning of a record, and one per file whose status is not
     `parsed` or that has warnings of its own (tables it skipped, in `message`):
-    source_file, status, message, rec_id, page, warning."""
+    source_file, status, message, rec_id, page, warning.
+
+    Files whose status is ROUTINE are left out unless `everything`; `statuses` keeps the
+    rows of files with those statuses, `codes` the record warnings with those codes (and,
+    with no `statuses`, no file rows)."""
+    df = _look(data)
+    if not everything and not statuses:
+        df = df[~df["status"].isin(ROUTINE)]
+    if statuses:
+        df = df[df["status"].isin(statuses)]
+    if codes:
+        codes_of = df["warning"].map(warning_code)
+        df = df[codes_of.isin(codes) | ((df["rec_id"] == "") & bool(statuses))]
+    return df.reset_index(drop=True)
+
+
+def _look(data: str | Path) -> pd.DataFrame:
+    """Every row `needs_a_look` may list."""
     con = connect(data)
     has_warnings = "warnings" in {r[0] for r in con.execute("describe recommendations").fetchall()}
     warned = ("select file_sha256, rec_id, page_first, unnest(warnings) as warning, unnest(range(len(warnings))) as k "

@@ -27,7 +27,7 @@ from pipeline.vocab import Outcome, Status
 if TYPE_CHECKING:
     import pyarrow as pa
 
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"
 
 
 def col(arrow: str, doc: str, nullable: bool = True) -> Any:
@@ -78,6 +78,8 @@ _SOURCE = "canonical path of the PDF (absolute, symlinks resolved)"
 _PROVENANCE = ("per column: the rule id behind it, the page and box (x0, top, x1, bottom in points) it came from, "
                "and for OCR'd text the mean word confidence (0-100; null for a text layer)")
 _PARSER = "version of the parser that wrote the row"
+_CANONICAL = ("this copy counts (README: Reports, reviews and the counting rule): false on the other copies of its "
+              "round (a report alone and in its agenda pack; a tracker restating it); set by every ingest from `rounds/`")
 _REVIEW_KEY = ("the review's identity across rounds: its title with case, punctuation and &/and folded; "
                "`untitled:<report_id>` when no title was found (never shared with another report)")
 
@@ -124,6 +126,7 @@ class RecommendationRow:
     report_date: dt.date | None = col("date32", "date of the tracking report")
     provenance: list[dict] = col(PROVENANCE, _PROVENANCE)
     warnings: list[str] = col("list<string>", "self-check findings, each `code: detail` (README, Self-check)")
+    canonical: bool = col("bool", _CANONICAL, nullable=False)
     parser_version: str = col("string", _PARSER)
 
 
@@ -157,6 +160,7 @@ class ReportRow:
     scheme_categories: list[dict] = col(SCHEME_CATEGORIES, "the scheme's categories when the report was read: code, "
                                                            "label, the outcome it counts as, and its criteria")
     provenance: list[dict] = col(PROVENANCE, _PROVENANCE)
+    canonical: bool = col("bool", _CANONICAL + "; a report counts when one of its rounds does", nullable=False)
     parser_version: str = col("string", _PARSER)
 
 
@@ -230,7 +234,8 @@ class FlagRow:
 @dataclass(frozen=True, kw_only=True)
 class RoundRow:
     """`rounds/`: one row per review per report (a tracking round as one report prints it), with which copy
-    of a round counts (rebuilt after every ingest, with the history; the views take `canonical` from it)."""
+    of a round counts (rebuilt after every ingest, with the history, which writes its `canonical` into the recommendations
+    and reports parts)."""
 
     report_id: str = col("string", _REPORT_ID, nullable=False)
     review_key: str = col("string", _REVIEW_KEY, nullable=False)

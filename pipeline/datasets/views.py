@@ -54,12 +54,9 @@ def connect(data: str | Path) -> duckdb.DuckDBPyConnection:
         else:
             con.register(f"_{name}_empty", schemas()[name].empty_table())
             con.execute(f"create view {source} as select * from _{name}_empty")
-    # The counting rule (datasets/rounds.py, README "Counting rule"): one copy of each round
-    # is canonical; a report counts when one of its rounds does. Rows written before the
-    # rounds were rebuilt (none yet) count as canonical.
-    con.execute("create view reports as select p.*, coalesce((select bool_or(k.canonical) from rounds k "
-                "where k.report_id = p.report_id), true) as canonical from _reports p")
-    con.execute("create view recommendations as select r.*, coalesce(f.flags, []::varchar[]) as flags, "
-                "coalesce(k.canonical, true) as canonical from _recommendations r "
-                "left join flags f using (report_id, review_key, rec_id) left join rounds k using (report_id, review_key)")
+    # `canonical` (the counting rule, datasets/rounds.py) is stored in the parts; the view adds
+    # each round's challenge flags.
+    con.execute("create view reports as select * from _reports")
+    con.execute("create view recommendations as select r.*, coalesce(f.flags, []::varchar[]) as flags "
+                "from _recommendations r left join flags f using (report_id, review_key, rec_id)")
     return con

@@ -121,14 +121,15 @@ def rows(x: Extraction) -> dict[str, list]:
         out["reports"].append(_row(ReportRow, rep, x, report_id=rid, file_sha256=x.sha256,
                                    n_recommendations=len(part.recommendations), review_key=key,
                                    reviews=list(rep.reviews), provenance=_prov_rows(rep.provenance),
-                                   scheme_categories=[dataclasses.asdict(c) for c in rep.scheme_categories]))
+                                   scheme_categories=[dataclasses.asdict(c) for c in rep.scheme_categories],
+                                   canonical=True))  # until the batch's end settles it (`settle_canonical`)
         for r in part.recommendations:
             out["recommendations"].append(_row(
                 RecommendationRow, r, rep, x, report_id=rid, file_sha256=x.sha256, review_title=r.review_title,
                 review_key=review_key(r.review_title, rid),
                 sub_items=[{"label": s.label, "text": s.text} for s in r.sub_items],
                 responsible_partners=list(r.responsible_partners), target_dates=list(r.target_dates),
-                provenance=_prov_rows(r.provenance), warnings=list(r.warnings)))
+                provenance=_prov_rows(r.provenance), warnings=list(r.warnings), canonical=True))
     return out
 
 
@@ -285,6 +286,50 @@ class Writer:
             for name in ("recommendations", "reports"):
                 (self.out / name / part_name(record_key(old.sha256, ""))).unlink(missing_ok=True)
         return old.sha256 if old.sha256 != x.sha256 else None
+
+
+    def forget(self, source_file: str) -> None:
+        """Remove a path's `files` row, and its content's rows once no other path holds those
+        bytes (`ingest --prune`: the PDF is gone). The `files` part goes first: a crash
+        between the two leaves rows no path refers to, which the next writer removes."""
+        before = self._files.pop(source_file, None)
+        if before is None:
+            return
+        done, part = before
+        part.unlink(missing_ok=True)
+        if done.sha256 and done.sha256 not in self._referenced():
+            for name in ("recommendations", "reports"):
+                (self.out / name / part_name(record_key(done.sha256, ""))).unlink(missing_ok=True)
+
+
+def settle_canonical(out: str | Path, rounds: list[RoundRow]) -> int:
+    """Write into the recommendations and reports parts under `out` which copy of each round
+    counts (`rounds`, the counting rule), so that a reader of the raw Parquet counts as `stats`
+    does; only parts whose rows disagree are rewritten (atomically). Returns how many.
+    A report counts when one of its rounds does; a row of no known round counts."""
+    from pipeline.datasets.schema import schemas
+
+    counts = {(r.report_id, r.review_key): r.canonical for r in rounds}
+    of_report: dict[str, bool] = {}
+    for r in rounds:
+        of_report[r.report_id] = of_report.get(r.report_id, False) or r.canonical
+
+    def wanted(name: str, rows: dict[str, list]) -> list[bool]:
+        if name == "reports":
+            return [of_report.get(i, True) for i in rows["report_id"]]
+        return [counts.get(k, True) for k in zip(rows["report_id"], rows["review_key"])]
+
+    rewritten = 0
+    for name, key in (("recommendations", ["report_id", "review_key"]), ("reports", ["report_id"])):
+        stored = read_dataset(Path(out) / name, columns=[*key, "canonical"], with_part=True)
+        stale = {part for part, have, want in zip(stored["part"], stored["canonical"], wanted(name, stored)) if have != want}
+        for part in sorted(stale):
+            table = pq.read_table(part)
+            values = pa.array(wanted(name, {k: table[k].to_pylist() for k in key}), pa.bool_())
+            write_table(table.set_column(table.schema.get_field_index("canonical"), schemas()[name].field("canonical"), values),
+                        Path(part))
+            rewritten += 1
+    return rewritten
 
 
 def output_problem(path: str | Path) -> str | None:

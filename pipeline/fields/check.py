@@ -31,11 +31,10 @@ with `warnings`, each `code: detail`.  The codes (stable; `scrutiny check` lists
 from __future__ import annotations
 
 import dataclasses
-import re
 import statistics
 from collections import Counter
 
-from pipeline.fields.split import match_label
+from pipeline.fields.split import read_assessment
 from pipeline.models import RecBlock, Recommendation
 from pipeline.rules import Rules, Scheme
 from pipeline.text import fold
@@ -75,17 +74,13 @@ def record_warnings(block: RecBlock, rec: Recommendation, scheme: Scheme | None,
         elif not _cell_text(block, name):
             out.append(code)
     assessment = _cell_text(block, CellField.ASSESSMENT)
-    if assessment and scheme is not None:
-        named = match_label(assessment, scheme)
-        # No category for the code, or a printed label naming another category than the
-        # printed code ("2 – On Track" read with a scheme whose 2 is "Achieved (Late)").
-        if rec.category_label is None or (re.search(r"[^\W\d_]{3}", assessment) and (named is None or named[0] != rec.category_code)):
-            out.append(f"unmatched_assessment: {_short(assessment)}")
+    read = read_assessment(assessment, scheme)  # as the record was read (fields.split: the one place)
+    if assessment and scheme is not None and read.unmatched:
+        out.append(f"unmatched_assessment: {_short(assessment)}")
     target = _cell_text(block, CellField.TARGET)
     if target and not rec.target_dates and rec.completed_date is None and not _is_null(target, rules):
         out.append(f"unparsed_target: {_short(target)}")
-    category = scheme.category(rec.category_code) if scheme is not None else None
-    if category is not None and category.asks_anticipated_date and rec.anticipated_date is None:
+    if read.category is not None and read.category.asks_anticipated_date and rec.anticipated_date is None:
         out.append("no_anticipated_date")
     number = block.cell(CellField.NUMBER)
     if number is not None and number.text.strip():

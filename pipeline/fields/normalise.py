@@ -15,7 +15,7 @@ from pipeline.fields.split import anticipated_date, paragraphs, read_assessment,
 from pipeline.models import CoverField, Provenance, RecBlock, Recommendation, Report, SchemeCategory
 from pipeline.rules import Rules, Scheme
 from pipeline.text import clean, rec_number
-from pipeline.vocab import CellField, CoverName, Outcome
+from pipeline.vocab import CellField, CoverName
 
 
 def rec_id(label: str) -> str:
@@ -50,8 +50,7 @@ def recommendation(block: RecBlock, scheme: Scheme | None, rules: Rules, report_
     ev_cell = block.cell(CellField.EVIDENCE)
     evidence = "\n".join(paragraphs(ev_cell, rules.layout.settings)) if ev_cell is not None else ""
     anticipated, ant_rule = None, None
-    category = scheme.category(assessment.code) if scheme is not None else None
-    if category is not None and category.asks_anticipated_date:
+    if assessment.category is not None and assessment.category.asks_anticipated_date:
         anticipated, ant_rule = anticipated_date(clean(evidence), rules)
     pages = block.pages or (0,)
     review_cell = block.cell(CellField.REVIEW)
@@ -83,9 +82,8 @@ def recommendation(block: RecBlock, scheme: Scheme | None, rules: Rules, report_
         assessment_text=assessment.text,
         category_code=assessment.code,
         category_label=assessment.label,
-        category_outcome=category.outcome if category is not None else None,
-        achieved_late=(category.outcome == Outcome.ACHIEVED_LATE
-                       if category is not None and scheme is not None and scheme.has_late else None),
+        category_outcome=assessment.outcome,
+        achieved_late=assessment.achieved_late,
         evidence=evidence,
         anticipated_date=anticipated,
         page_first=pages[0],

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from pipeline.fields.dates import find_dates
 from pipeline.fields.nlp import nlp_for, relation_spans
 from pipeline.models import Cell, Line, SubItem
-from pipeline.rules import Rules, Scheme
+from pipeline.rules import Category, Rules, Scheme
 from pipeline.settings import DEFAULT, Settings
 from pipeline.text import clean, fold, join_lines
+from pipeline.vocab import Outcome
 
 
 # -- paragraphs ------------------------------------------------------------------
@@ -208,10 +209,33 @@ def split_targets(text: str, rules: Rules) -> Targets:
 # -- assessment --------------------------------------------------------------------
 @dataclass(frozen=True)
 class Assessment:
+    """An assessment cell read against a scheme: the one place a record's category is worked
+    out (its code, label, outcome and lateness; and whether the printed words fit it)."""
+
     text: str
     code: int | None
     label: str | None
     rule_id: str | None
+    category: Category | None = None
+    has_late: bool = False  # the scheme has an "achieved late" category
+    named: int | None = None  # the code the printed words name (None: no label printed, or none matched)
+
+    @property
+    def outcome(self) -> Outcome | None:
+        """What the category counts as (None: no category read)."""
+        return self.category.outcome if self.category is not None else None
+
+    @property
+    def achieved_late(self) -> bool | None:
+        """Achieved late; None where the scheme has no such category or no category was read."""
+        return self.outcome == Outcome.ACHIEVED_LATE if self.category is not None and self.has_late else None
+
+    @property
+    def unmatched(self) -> bool:
+        """No category for the code, or a printed label naming another category than the printed
+        code ("2 – On Track" read with a scheme whose 2 is "Achieved (Late)")."""
+        worded = re.search(r"[^\W\d_]{3}", self.text) is not None
+        return self.label is None or (worded and self.named != self.code)
 
 
 _CODE = re.compile(r"(?<![\d/.])\b(\d{1,2})\b(?![\d/.])")
@@ -240,13 +264,14 @@ def read_assessment(text: str, scheme: Scheme | None) -> Assessment:
     code = int(num.group(1)) if num else None
     rule_id = "assessment.number" if code is not None else None
     if scheme is not None:
-        if code is None:
-            hit = match_label(text, scheme)
-            if hit is not None:
-                code, rule_id = hit[0], "assessment.label"
+        hit = match_label(text, scheme)
+        named = hit[0] if hit is not None else None
+        if code is None and named is not None:
+            code, rule_id = named, "assessment.label"
         found = scheme.category(code)
         if found is not None:
-            return Assessment(text, code, found.label, f"scheme.{scheme.id}.{code}:{rule_id}")
+            return Assessment(text, code, found.label, f"scheme.{scheme.id}.{code}:{rule_id}", found, scheme.has_late, named)
+        return Assessment(text, code, None, rule_id, None, scheme.has_late, named)
     return Assessment(text, code, None, rule_id)
 
 

@@ -33,7 +33,15 @@ from pipeline.cluster import run_on_dask
 from pipeline.datasets import history
 from pipeline.datasets.flags import flag_rows
 from pipeline.datasets.rounds import round_rows
-from pipeline.datasets.write import Writer, history_path, history_stale, write_flags, write_history, write_rounds
+from pipeline.datasets.write import (
+    Writer,
+    history_path,
+    history_stale,
+    settle_canonical,
+    write_flags,
+    write_history,
+    write_rounds,
+)
 from pipeline.jobs import Job, duplicate_of, failed, init_worker, run_job, timed_out
 from pipeline.models import Extraction
 from pipeline.read.pdf import file_sha256
@@ -101,6 +109,7 @@ class IngestSummary:
     still_failing: int = 0  # skipped paths whose earlier run could not read them
     found: int = 0  # PDFs found under the paths
     waiting: list[str] = field(default_factory=list)  # copies whose original could not be parsed this run
+    pruned: list[str] = field(default_factory=list)  # paths gone from disk whose rows were dropped (`prune`)
 
     @property
     def ok(self) -> bool:
@@ -239,6 +248,7 @@ def ingest(
     *,
     rules_dir: str | None = None,
     force: bool = False,
+    prune: bool = False,
     scheme: str | None = None,
     workers: int = 1,
     timeout: float | None = None,
@@ -252,6 +262,7 @@ def ingest(
     """Ingest the PDFs under `paths` into the datasets under `out`.
 
     Files already ingested (same canonical path and sha256) are skipped unless `force`;
+    `prune` drops the rows of every ingested path under `paths` that no longer exists;
     `on_file` is called after each file (with None for a skipped one) to drive a
     progress bar. `timeout` (seconds) stops a file's parse and records it as `timeout`;
     `max_memory` (MB per worker, 0 = none) records a file that needs more as `too_large`;
@@ -264,6 +275,10 @@ def ingest(
     pdfs = find_pdfs(paths)
     summary.found = len(pdfs)
     with Writer(out) as writer:
+        if prune:
+            summary.pruned = gone(writer.done(), paths)
+            for src in summary.pruned:
+                writer.forget(src)
         plan = _plan(pdfs, writer, summary, force, lambda p, s: Job(p, s, rules_dir, scheme, all_pages, ocr), on_file)
 
         def record(x: Extraction) -> None:
@@ -289,8 +304,17 @@ def ingest(
         for x in results:
             record(x)
             _copies_of(x, plan, summary, record, on_file)
-        summary.history = current_history(out, rules, rebuild=bool(summary.statuses))
+        summary.history = current_history(out, rules, rebuild=bool(summary.statuses or summary.pruned))
     return summary
+
+
+def gone(done: Iterable[str], paths: Iterable[str | Path]) -> list[str]:
+    """The ingested paths of `done` that lie under `paths` (a folder, or a file itself) and no
+    longer exist: what `--prune` drops. Paths elsewhere are kept, whether there or not (an
+    archive on a drive not mounted now is not deleted)."""
+    roots = [Path(os.path.abspath(p)) for p in paths] + [Path(p).resolve() for p in paths]
+    return sorted(src for src in done if not os.path.lexists(src)
+                  and any(Path(src) == r or Path(src).is_relative_to(r) for r in roots))
 
 
 def _changed_while_read(x: Extraction) -> Extraction:
@@ -340,7 +364,9 @@ def history_count(out: str | Path) -> int:
 def rebuild_history(out: str | Path, rules: Rules) -> int:
     """Rebuild OUT/rounds, OUT/flags and OUT/history from the datasets (every ingest ends with
     this); return the history's row count."""
-    write_rounds(out, round_rows(out))  # first: which copy of each round counts
+    counted = round_rows(out)
+    write_rounds(out, counted)  # first: which copy of each round counts
+    settle_canonical(out, counted)  # ... written into the parts researchers read
     write_flags(out, flag_rows(out, rules.flags))  # then: the history takes each latest round's flags
     rows = history.history_rows(out)
     write_history(out, rows)  # even when empty: a stale history must not outlive its data
