@@ -66,8 +66,8 @@ def records(x: Extraction) -> dict[str, pd.DataFrame]:
     ingest compares the report with the other copies in its data folder."""
     import pandas as pd
 
+    from pipeline.datasets.rows import rows
     from pipeline.datasets.schema import to_table
-    from pipeline.datasets.write import rows
 
     return {name: to_table(name, values).to_pandas(types_mapper=pd.ArrowDtype) for name, values in rows(x).items()}
 

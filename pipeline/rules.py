@@ -124,10 +124,22 @@ class LayoutRules(_Strict):
     sub_item: list[PatternRule]
     section_end: list[PatternRule]
     furniture: list[PatternRule]
-    repeated_line_min_share: float = Field(gt=0, le=1)
-    repeated_line_min_pages: int = Field(ge=2)
-    heading_size_ratio: float = Field(gt=1)
     settings: Settings = Settings()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _tunables_into_settings(cls, data: object) -> object:
+        # Older rules folders set these three at the top level: they are tunables, whose
+        # one home is `settings` now; a value given in both places is ambiguous.
+        if isinstance(data, dict) and (moved := {k: data[k] for k in _MOVED_TO_SETTINGS if k in data}):
+            given = dict(data.get("settings") or {})
+            if clash := sorted(set(moved) & set(given)):
+                raise ValueError(f"{', '.join(clash)} given at the top level and under settings: keep the one under settings")
+            data = {k: v for k, v in data.items() if k not in moved} | {"settings": given | moved}
+        return data
+
+
+_MOVED_TO_SETTINGS = ("repeated_line_min_share", "repeated_line_min_pages", "heading_size_ratio")
 
 
 class DatePattern(PatternRule):

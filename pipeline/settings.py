@@ -97,6 +97,23 @@ class Settings(BaseModel):
                         description="letters: in OCR'd responsibility cells, relation-phrase words at least this long "
                                     "match with a few letters misread (spaCy FUZZY), and a leading word shorter than "
                                     "this (\"in\") may be misread or lost")
+    ocr_speck_confidence: float = Field(default=40.0, ge=0, le=100,
+                        description="OCR: a word of at most `ocr_speck_chars` characters read with less confidence (0-100) "
+                                    "is a speck of the scan, not a word (a record label excepted)")
+    ocr_speck_chars: int = Field(default=2, ge=0, description="OCR: the longest word that may be a speck")
+    ocr_split_gap: float = Field(default=0.3, ge=0,
+                        description="OCR: font sizes; a year range Tesseract split (\"2018/1\" \"9\"): digits closer than this "
+                                    "to a piece ending in a slash and a digit or two are the same word")
+    ocr_line_pitch: float = Field(default=1.15, gt=0,
+                        description="OCR: lines of running text are set this many font sizes apart (Word's and LibreOffice's "
+                                    "single spacing); a page's usual line pitch over it estimates its font size")
+    repeated_line_min_share: float = Field(default=0.5, gt=0, le=1,
+                        description="a line repeated (digits ignored) at the same height on this share of pages is a running "
+                                    "header or footer, and is dropped")
+    repeated_line_min_pages: int = Field(default=3, ge=2, description="... and on at least this many pages")
+    heading_size_ratio: float = Field(default=1.25, gt=1,
+                        description="a line outside table cells at least this many times the table's text size is a "
+                                    "heading and ends the table (in an agenda pack: the next item)")
     ocr_min_confidence: float = Field(default=60.0, ge=0, le=100,
                                       description="self-check: a field whose OCR'd words average a lower confidence (0-100) is warned")
     long_cell_ratio: float = Field(default=5.0, gt=1,

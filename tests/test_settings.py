@@ -46,3 +46,17 @@ def test_an_unknown_or_invalid_setting_names_the_file(tmp_path):
         _rules_with(tmp_path, {"cell_gapp": 2})
     with pytest.raises(RulesError, match=r"layout\.yaml: settings\.margin_share"):
         _rules_with(tmp_path / "b", {"margin_share": 0.7})
+
+
+def test_tunables_set_at_the_top_level_of_an_older_layout_yaml_move_into_settings(tmp_path):
+    """Issue #21: every tunable has one home, `settings`. A rules folder written before keeps
+    working (its values land there); the same tunable in both places is an error."""
+    d = tmp_path / "rules"
+    shutil.copytree(DEFAULT_RULES_DIR, d)
+    layout = yaml.safe_load((d / "layout.yaml").read_text())
+    (d / "layout.yaml").write_text(yaml.safe_dump({**layout, "heading_size_ratio": 1.6, "repeated_line_min_pages": 4}))
+    s = load_rules(d).layout.settings
+    assert (s.heading_size_ratio, s.repeated_line_min_pages, s.repeated_line_min_share) == (1.6, 4, 0.5)
+    (d / "layout.yaml").write_text(yaml.safe_dump({**layout, "heading_size_ratio": 1.6, "settings": {"heading_size_ratio": 1.4}}))
+    with pytest.raises(RulesError, match="heading_size_ratio given at the top level and under settings"):
+        load_rules(d)

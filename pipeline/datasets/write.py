@@ -16,43 +16,37 @@ Ctrl-C leaves every finished file's rows and no partial ones:
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import errno
 import fcntl
+import functools
 import hashlib
 import json
 import os
 import socket
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import PARSER_VERSION
+from pipeline.datasets.rows import rows
 from pipeline.datasets.schema import (
     PER_FILE,
-    FileRow,
     FlagRow,
     HistoryRow,
-    RecommendationRow,
-    ReportRow,
     RoundRow,
     check_parts,
     read_dataset,
-    report_id,
     to_table,
 )
-from pipeline.models import Extraction, Provenance
-from pipeline.text import fold
+from pipeline.models import Extraction
 from pipeline.vocab import RETRY, Status
 
 LOCK_NAME = ".scrutiny.lock"
-T = TypeVar("T")
 
 
 class WriterBusy(RuntimeError):
@@ -78,78 +72,36 @@ def part_name(key: str) -> str:
     return f"part-{key[:24]}.parquet"
 
 
-def _prov_rows(prov: Iterable[Provenance]) -> list[dict]:
-    return [
-        {"field": p.field, "rule_id": p.rule_id, "page": p.page,
-         "bbox": [round(v, 2) for v in p.bbox] if p.bbox else None, "confidence": p.confidence}
-        for p in prov
-    ]
-
-
-def _row(row_cls: type[T], *sources: object, **given: object) -> T:
-    """A row of `row_cls`: the `given` values, the rest from same-named attributes of
-    `sources` (first that has one). A column none of them gives raises TypeError."""
-    values = dict(given)
-    for f in dataclasses.fields(row_cls):  # type: ignore[arg-type]
-        if f.name not in values:
-            for src in sources:
-                if hasattr(src, f.name):
-                    values[f.name] = getattr(src, f.name)
-                    break
-    return row_cls(**values)
-
-
-def review_key(title: str | None, report: str) -> str:
-    """A review's identity across rounds: its folded title; a report with no title found is a
-    review of its own (`untitled:<report_id>`), never merged with another."""
-    return fold(title) or f"untitled:{report}"
-
-
-def rows(x: Extraction) -> dict[str, list]:
-    """Return the rows of each dataset for one extraction (every report of the file)."""
-    out: dict[str, list] = {
-        "files": [_row(FileRow, x, bytes=x.n_bytes, n_reports=len(x.reports), n_recommendations=len(x.recommendations))],
-        "reports": [],
-        "recommendations": [],
-    }
-    for part in x.reports:
-        rep = part.report
-        rid = report_id(x.sha256, rep.report_no)
-        reviews = {fold(r.review_title) for r in part.recommendations if r.review_title}
-        # A tracker over several reviews has no title of its own; one review's report is keyed by it.
-        key = review_key(rep.title or (rep.reviews[0] if len(reviews) == 1 else None), rid)
-        out["reports"].append(_row(ReportRow, rep, x, report_id=rid, file_sha256=x.sha256,
-                                   n_recommendations=len(part.recommendations), review_key=key,
-                                   reviews=list(rep.reviews), provenance=_prov_rows(rep.provenance),
-                                   scheme_categories=[dataclasses.asdict(c) for c in rep.scheme_categories],
-                                   canonical=True))  # until the batch's end settles it (`settle_canonical`)
-        for r in part.recommendations:
-            out["recommendations"].append(_row(
-                RecommendationRow, r, rep, x, report_id=rid, file_sha256=x.sha256, review_title=r.review_title,
-                review_key=review_key(r.review_title, rid),
-                sub_items=[{"label": s.label, "text": s.text} for s in r.sub_items],
-                responsible_partners=list(r.responsible_partners), target_dates=list(r.target_dates),
-                provenance=_prov_rows(r.provenance), warnings=list(r.warnings), canonical=True))
-    return out
-
-
 def _temporary(path: Path) -> Path:
     # The writer's pid in the name: a later run removes only the leftovers of dead writers.
     return path.parent / f".{path.name}.{os.getpid()}.tmp"
 
 
-def write_table(table: pa.Table, path: Path) -> None:
-    """Write a Parquet file atomically: hidden temporary file, fsync, rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def atomic_write(path: Path, fill: Callable[[Path], None]) -> None:
+    """The one way a file is written: `fill(tmp)` writes a hidden temporary file beside
+    `path`, which is fsynced and renamed over `path`, and the folder is fsynced (the rename
+    itself survives a power cut). A failure leaves `path` as it was and no temporary file."""
     tmp = _temporary(path)
     try:
-        pq.write_table(table, tmp, compression="snappy")  # Parquet's default: fast, read everywhere
+        fill(tmp)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+        folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def write_table(table: pa.Table, path: Path) -> None:
+    """Write a Parquet file atomically (`atomic_write`), creating its folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # snappy: Parquet's default, fast and read everywhere.
+    atomic_write(path, lambda tmp: pq.write_table(table, tmp, compression="snappy"))
 
 
 def _alive(pid: int) -> bool:
@@ -360,17 +312,14 @@ def write_bytes(path: str | Path, payload: bytes) -> None:
     if problem is not None:
         raise ValueError(f"cannot write {path}: {problem}")
     path = Path(path)
-    tmp = _temporary(path)
     try:
-        tmp.write_bytes(payload)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        atomic_write(path, functools.partial(_put, payload=payload))
     except OSError as exc:  # name the file asked for, not the hidden temporary one
         raise OSError(exc.errno, exc.strerror, str(path)) from exc
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+
+
+def _put(tmp: Path, payload: bytes) -> None:
+    tmp.write_bytes(payload)
 
 
 def history_path(out: str | Path) -> Path:

@@ -49,8 +49,8 @@ def page_lines(
         seen = {_position_key(ln, settings) for ln in lines if _in_margin(ln, page, settings)}
         counts.update(seen)
     n = len(pages)
-    min_pages = max(rules.layout.repeated_line_min_pages, int(n * rules.layout.repeated_line_min_share + 0.999))
-    repeated = {k for k, c in counts.items() if c >= min_pages} if n >= rules.layout.repeated_line_min_pages else set()
+    min_pages = max(rules.layout.settings.repeated_line_min_pages, int(n * rules.layout.settings.repeated_line_min_share + 0.999))
+    repeated = {k for k, c in counts.items() if c >= min_pages} if n >= rules.layout.settings.repeated_line_min_pages else set()
     out: list[list[Line]] = []
     for page, lines in zip(pages, per_page):
         safe = protect(lines) if protect is not None else set()
@@ -96,7 +96,7 @@ def section_end(line: Line, body_size: float, rules: Rules) -> bool:
     agenda pack: "Work Programme", "Minutes", another report's title)."""
     if not (line.bold or line.size > body_size * rules.layout.settings.heading_emphasis):
         return False
-    if line.size >= body_size * rules.layout.heading_size_ratio:
+    if line.size >= body_size * rules.layout.settings.heading_size_ratio:
         return True
     return any(r.regex.match(line.text) for r in rules.layout.section_end)
 

@@ -33,17 +33,9 @@ if TYPE_CHECKING:
 # Tesseract's OpenMP threads fight each other (and the worker pool) for the cores:
 # one thread per process is several times faster here (2.2 s a page against 18 s).
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-# A word of at most SPECK_CHARS characters read with less than this confidence (0-100) is
-# a speck of the scan, not a word.
-MIN_WORD_CONFIDENCE = 40.0
-# A year range Tesseract split ("2018/1" "9"): digits closer than this many font sizes to a
-# piece ending in a slash and a digit or two are the same word.
-SPLIT_GAP = 0.3
+# A year range Tesseract split ("2018/1" "9") ends in a slash and a digit or two
+# (`ocr_split_gap` in Settings says how close the next digits must be).
 SPLIT_AFTER = re.compile(r"\d/\d{0,2}$")
-# Lines of running text are set this many font sizes apart (Word's and LibreOffice's single
-# spacing): the page's usual line pitch over it estimates the font size.
-LINE_PITCH = 1.15
-SPECK_CHARS = 2
 
 
 class OcrUnavailable(RuntimeError):
@@ -184,9 +176,9 @@ def is_label(text: str, rules: OcrRules | None) -> bool:
     return rules is not None and rules.label_regex.match(text) is not None
 
 
-def _font_size(boxes: list[tuple[float, float]]) -> float:
+def _font_size(boxes: list[tuple[float, float]], settings: Settings) -> float:
     """The page's usual font size from its text lines' (top, bottom) boxes: the usual pitch
-    of consecutive lines over LINE_PITCH (ink heights vary with the letters and the font;
+    of consecutive lines over `ocr_line_pitch` (ink heights vary with the letters and the font;
     the pitch does not), else the usual ink height."""
     if not boxes:
         return 10.0
@@ -196,10 +188,10 @@ def _font_size(boxes: list[tuple[float, float]]) -> float:
     pitches = sorted(d for a, b in zip(tops, tops[1:]) if 0.8 * ink <= (d := b - a) <= 1.8 * ink)
     if len(pitches) < 3:
         return round(ink, 1)
-    return round(pitches[len(pitches) // 2] / LINE_PITCH, 1)
+    return round(pitches[len(pitches) // 2] / settings.ocr_line_pitch, 1)
 
 
-def _words(data: dict[str, list], number: int, scale: float, rules: OcrRules | None) -> list[Word]:
+def _words(data: dict[str, list], number: int, scale: float, rules: OcrRules | None, settings: Settings) -> list[Word]:
     """Tesseract's words as `Word`s in PDF points.
 
     Words share their line's top and bottom, as a text layer's words share a baseline.
@@ -214,7 +206,7 @@ def _words(data: dict[str, list], number: int, scale: float, rules: OcrRules | N
         if level == 4:  # a text line: its box sets the top and bottom of its words
             key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
             lines[key] = (data["top"][i] * scale, (data["top"][i] + data["height"][i]) * scale)
-    size = _font_size(list(lines.values()))
+    size = _font_size(list(lines.values()), settings)
     out: list[Word] = []
     for i, level in enumerate(data["level"]):
         raw, conf = str(data["text"][i]).strip(), float(data["conf"][i])
@@ -224,7 +216,8 @@ def _words(data: dict[str, list], number: int, scale: float, rules: OcrRules | N
         # One or two marks Tesseract is this unsure of are specks ("si", "Z", "oS"); longer
         # words it doubts are mostly real ("Council's" 23, "having" 0), and so is a record
         # label ("ROS" 0 for "R03", checked against its neighbours later).
-        if not text or (conf < MIN_WORD_CONFIDENCE and len(text) <= SPECK_CHARS and not is_label(text, rules)):
+        if not text or (conf < settings.ocr_speck_confidence and len(text) <= settings.ocr_speck_chars
+                        and not is_label(text, rules)):
             continue
         key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
         x0, width = data["left"][i] * scale, data["width"][i] * scale
@@ -241,7 +234,7 @@ def _words(data: dict[str, list], number: int, scale: float, rules: OcrRules | N
             step = width / len(parts)
             word = Word(part, x0 + k * step, x0 + (k + 1) * step, top, bottom, size, False, number, conf=round(conf, 1))
             prev = out[-1] if out else None
-            if prev is not None and prev.top == top and 0 <= word.x0 - prev.x1 < SPLIT_GAP * size \
+            if prev is not None and prev.top == top and 0 <= word.x0 - prev.x1 < settings.ocr_split_gap * size \
                     and SPLIT_AFTER.search(prev.text) and part[:1].isdigit():
                 # Tesseract split a year range at a narrow gap ("2018/1 9"): one word again.
                 word = dataclasses.replace(prev, text=prev.text + part, x1=word.x1, conf=min(prev.conf or conf, conf))
@@ -269,7 +262,7 @@ def ocr_page(path: str | Path, number: int, width: float, height: float, ocr: Oc
     config = f"--psm {rules.page_segmentation if rules else 6}"
     data = pytesseract.image_to_data(img, lang=rules.language if rules else "eng", config=config,
                                      output_type=pytesseract.Output.DICT)
-    words = _words(data, number, 72 / dpi, rules)
+    words = _words(data, number, 72 / dpi, rules, settings)
     return Page(number, width, height, tuple(words), group_lines(words, settings), ocr_skew=angle)
 
 
