@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -214,11 +215,14 @@ def build_report(data: str | Path, year: str | None = None, kind: str = "municip
     return report
 
 
-def _svg(fig: object) -> str:
+def _svg(fig: object, name: str) -> str:
+    """`fig` as an inline SVG element whose ids (and the references to them) start with
+    `name`: two charts in one page must not share an id (a marker drawn from the other's)."""
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})  # type: ignore[attr-defined]
     text = buf.getvalue()
-    return text[text.index("<svg"):]  # drop the XML prolog and doctype: it is inlined in HTML
+    text = text[text.index("<svg"):]  # drop the XML prolog and doctype: it is inlined in HTML
+    return re.sub(r'(\bid="|href="#|url\(#)', rf"\g<1>{name}-", text)
 
 
 def draw_charts(report: AnnualReport) -> dict[str, str]:
@@ -246,7 +250,7 @@ def draw_charts(report: AnnualReport) -> dict[str, str]:
             ax.grid(axis="y", alpha=0.3)
             ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
             ax.set_title("Recommendations assessed per year, by latest outcome")
-            charts["trend"] = _svg(fig)
+            charts["trend"] = _svg(fig, "trend")
             plt.close(fig)
         if not report.categories.empty:
             c = report.categories
@@ -260,7 +264,7 @@ def draw_charts(report: AnnualReport) -> dict[str, str]:
             ax.set_xlabel("Recommendations at latest assessment")
             ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
             ax.set_title("Latest category by committee")
-            charts["categories"] = _svg(fig)
+            charts["categories"] = _svg(fig, "categories")
             plt.close(fig)
     return charts
 
