@@ -429,6 +429,8 @@ def report(year: str | None, year_kind: str, fmt: str | None, council: str | Non
     from pipeline.analysis.stats import year_bounds
     from pipeline.datasets.write import write_bytes
 
+    if out != "-":
+        _output_file(out, "--out")  # first: a device, FIFO or folder is refused whatever its name
     kind = _report_format(out, fmt)
     if year is not None:
         try:
@@ -437,8 +439,6 @@ def report(year: str | None, year_kind: str, fmt: str | None, council: str | Non
             raise click.BadParameter(str(exc), param_hint="--year") from exc
     if not Path(data, "recommendations").is_dir():
         raise click.UsageError(f"no datasets under {data}: run `scrutiny ingest` first")
-    if out != "-":
-        _output_file(out, "--out")
     years = report_years(data, year_kind, council)
     if council is not None and not years:
         known = _councils(data)
