@@ -8,7 +8,7 @@ OUT ?= data/processed
 # The HTML report test opens the report in Debian's chromium; install it when missing.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint bench faults clean browser ocr
+.PHONY: run test lint bench faults clean browser ocr pango
 
 $(BIN)/scrutiny: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ $(VENV)/.dev: pyproject.toml $(BIN)/scrutiny
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@
 
-run: $(BIN)/scrutiny ocr
+run: $(BIN)/scrutiny ocr pango
 	$(BIN)/scrutiny ingest data/raw --out $(OUT)
 	$(BIN)/scrutiny stats --data $(OUT)
 
@@ -33,11 +33,16 @@ ocr:
 	@command -v tesseract >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends tesseract-ocr tesseract-ocr-eng >/dev/null; }
 
+# `scrutiny report --out x.pdf` prints with WeasyPrint, which loads Pango from the system.
+pango:
+	@dpkg -s libpango-1.0-0 libpangoft2-1.0-0 >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; }
+
 browser:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 
-test: $(VENV)/.dev lint browser ocr
+test: $(VENV)/.dev lint browser ocr pango
 	$(BIN)/pytest -n logical --durations=10
 
 bench: $(VENV)/.dev

@@ -363,19 +363,49 @@ def stats(by: str, flags: bool, fmt: str, data: str) -> None:
     _emit(open_data(_require_data(data)).stats_table(by, flags=flags), fmt)
 
 
+# The format `report --out` writes, by the file name's suffix (.zip: one csv file per table, zipped).
+REPORT_SUFFIXES = {".html": "html", ".htm": "html", ".pdf": "pdf", ".xlsx": "xlsx", ".csv": "csv", ".zip": "csv"}
+STDOUT_FORMATS = ("html", "csv")  # text: `--out -` writes them to stdout
+
+
+def _report_format(out: str, fmt: str | None) -> str:
+    """What `report` writes to `out`: html, pdf, xlsx, csv or zip (csv files zipped), from
+    --format, else from the suffix of `out` (`-`: html). A usage error where the suffix
+    contradicts --format, where neither says, or for a binary format to stdout."""
+    if out == "-":
+        if fmt is not None and fmt not in STDOUT_FORMATS:
+            raise click.BadParameter(f"-: {fmt} is binary and cannot go to standard output; give a file name ending "
+                                     f"in .{fmt}", param_hint="--out")
+        return fmt or "html"
+    suffix = Path(out).suffix.lower()
+    implied = REPORT_SUFFIXES.get(suffix)
+    if implied is None and fmt is None:
+        raise click.BadParameter(f"{out}: cannot tell the format from {suffix or 'a name without a suffix'!r}; end the name "
+                                 f"in {', '.join(REPORT_SUFFIXES)}, or give --format", param_hint="--out")
+    if implied is not None and fmt is not None and fmt != implied:
+        wanted = " or ".join(s for s, f in REPORT_SUFFIXES.items() if f == fmt)
+        raise click.BadParameter(f"{out}: a {suffix} file is {implied}, but --format is {fmt}; end the name in {wanted}, "
+                                 f"or leave --format out", param_hint="--out")
+    return "zip" if suffix == ".zip" else str(fmt or implied)
+
+
 @cli.command(context_settings=CONTEXT)
 @click.option("--year", default=None, metavar="YYYY/YY",
               help="Council year to report, e.g. 2016/17 (default: all years).")
 @click.option("--year-kind", type=click.Choice(["municipal", "financial"]), default="municipal", show_default=True,
               help="Municipal years run May-April, financial years April-March.")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="HTML file to write.")
-@click.option("--format", "fmt", type=click.Choice(["html", "xlsx", "csv"]), default="html", show_default=True,
-              help="html: the committee paper; xlsx: its tables, one sheet each; csv: its tables in one file.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
+              help="File to write; its suffix gives the format: .html/.htm the committee paper, .pdf the paper "
+                   "printed (A4), .xlsx its tables (a sheet each), .csv its tables in one file (a section each), "
+                   ".zip one csv file per table. `-`: standard output (html, or csv with --format csv).")
+@click.option("--format", "fmt", type=click.Choice(["html", "pdf", "xlsx", "csv"]), default=None,
+              help="The format, where --out's suffix does not say it (it must agree with a suffix that does).")
 @click.option("--council", default=None, metavar="NAME",
               help="Report on one council only (its schemes' categories alone in the legend).")
 @data_option
-def report(year: str | None, year_kind: str, fmt: str, council: str | None, out: str, data: str) -> None:
-    """Write the annual completion report as one self-contained HTML file.
+def report(year: str | None, year_kind: str, fmt: str | None, council: str | None, out: str, data: str) -> None:
+    """Write the annual completion report: the committee paper (HTML or PDF) or its tables
+    (xlsx, csv, a zip of csv files).
 
     Headline figures, tables by committee and portfolio, a trend chart across years, a
     stacked bar of categories and the recommendations still open.
@@ -384,19 +414,26 @@ def report(year: str | None, year_kind: str, fmt: str, council: str | None, out:
 
         scrutiny report --year 2016/17 --council "Birmingham City Council" --out report.html
 
-        scrutiny report --year 2016/17 --format xlsx --out report.xlsx
+        scrutiny report --year 2016/17 --out report.pdf
+
+        scrutiny report --year 2016/17 --out report.xlsx
+
+        scrutiny report --format csv --out - | head
     """
-    from pipeline.analysis.report import build_report, render_csv, render_html, render_xlsx, report_years
+    from pipeline.analysis.render import RENDERERS, render_csv
+    from pipeline.analysis.report import build_report, report_years
     from pipeline.analysis.stats import year_bounds
     from pipeline.datasets.write import write_bytes
 
+    if out != "-":
+        _output_file(out, "--out")  # first: a device, FIFO or folder is refused whatever its name
+    kind = _report_format(out, fmt)
     if year is not None:
         try:
             year_bounds(year, year_kind)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--year") from exc
     _require_data(data)
-    _output_file(out, "--out")
     years = report_years(data, year_kind, council)
     if council is not None and not years:
         known = _councils(data)
@@ -411,12 +448,18 @@ def report(year: str | None, year_kind: str, fmt: str, council: str | None, out:
                                      f"{' for ' + council if council else ''}; the data covers {', '.join(years) or 'no year'}",
                                      param_hint="--year")
     r = build_report(data, year, year_kind, council)
-    render = {"html": lambda: render_html(r).encode("utf-8"), "xlsx": lambda: render_xlsx(r), "csv": lambda: render_csv(r)}
-    write_bytes(out, render[fmt]())
+    try:
+        payload = render_csv(r, bom=False) if out == "-" and kind == "csv" else RENDERERS[kind](r)
+    except RuntimeError as exc:  # PDF without Pango
+        _fail(str(exc), 1)
+    if out == "-":
+        click.echo(payload, nl=False)  # bytes: written as they are
+    else:
+        write_bytes(out, payload)
     h = r.headline
     period = f"{r.kind} year {r.period}" if year else r.period
     click.echo(f"{out}: {period}: {h['recommendations']} recommendation(s), "
-               f"{h['achieved']} achieved ({h['achieved_late']} late), {len(r.open_recs)} open")
+               f"{h['achieved']} achieved ({h['achieved_late']} late), {len(r.open_recs)} open", err=out == "-")
 
 
 @cli.command(context_settings=CONTEXT)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import io
 import re
 import shutil
 import subprocess
+import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -16,7 +18,8 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import gold_latest
-from pipeline.analysis.report import AnnualReport, build_report, html_table, render_html
+from pipeline.analysis.render import HEADLINE, _fmt, heading, html_table, render_html, report_tables
+from pipeline.analysis.report import AnnualReport, build_report
 from pipeline.cli import cli
 from pipeline.datasets.history import history
 
@@ -71,6 +74,8 @@ def test_html_is_self_contained_and_escaped(public_out, rules):
     html = render_html(_built(public_out, "2016/17"))
     assert not re.search(r"""(src|href)=["']?(https?:|//|file:)""", html)
     assert "<script" not in html and html.count("<svg") == 2
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)) > 100  # the two charts' ids are their own
 
 
 def test_pdf_text_is_escaped():
@@ -192,24 +197,181 @@ def test_one_councils_report(public_out, tmp_path):
     assert res.exit_code == 2 and "councils: Birmingham City Council, Stockton-on-Tees Borough Council" in res.output
 
 
-def test_xlsx_and_csv_hold_the_htmls_numbers(public_out, tmp_path):
-    """The report's tables exported (issue #13): the workbook opens with openpyxl, one sheet
-    per table, with the numbers the HTML shows; the CSV names each row's table."""
+def _report(public_out, out, *args: str):
+    """`scrutiny report --year 2016/17` to `out` with `args`: the CliRunner result."""
+    return CliRunner().invoke(cli, ["report", "--year", "2016/17", "--data", str(public_out), "--out", str(out), *args])
+
+
+def _sections(text: str) -> dict[str, list[list[str]]]:
+    """The tables of a one-file report CSV: each `# name` line, then its rows up to a blank line."""
+    import csv
+
+    tables: dict[str, list[list[str]]] = {}
+    rows: list[list[str]] | None = None
+    for row in csv.reader(io.StringIO(text)):
+        if rows is None:
+            assert len(row) == 1 and row[0].startswith("# ")
+            rows = tables[row[0][2:]] = []
+        elif row:
+            rows.append(row)
+        else:
+            rows = None
+    assert rows is None  # the last table ends with a blank line too
+    return tables
+
+
+def _table_values(r: AnnualReport, name: str) -> list[list[object]]:
+    """A report table's rows as the CSV holds them: ISO dates, whole counts as ints, blanks empty."""
+    df = report_tables(r)[name]
+    out = []
+    for rec in df.itertuples(index=False):
+        out.append(["" if v is None or (not isinstance(v, str) and pd.isna(v)) else
+                    v.date().isoformat() if isinstance(v, pd.Timestamp) else v.isoformat() if isinstance(v, dt.date) else
+                    str(int(v)) if isinstance(v, float) and v.is_integer() and "share" not in str(c) and "change" not in str(c)
+                    else str(v) for v, c in zip(rec, df.columns)])
+    return out
+
+
+def test_format_follows_the_out_suffix(public_out, tmp_path):
+    """Bug: `--out r.xlsx` wrote HTML into r.xlsx. The suffix gives the format; a suffix that
+    contradicts --format, or none that says one, is a usage error (one line, no file)."""
     import openpyxl
 
-    args = ["report", "--year", "2016/17", "--data", str(public_out)]
-    assert CliRunner().invoke(cli, [*args, "--format", "xlsx", "--out", str(tmp_path / "r.xlsx")]).exit_code == 0
-    assert CliRunner().invoke(cli, [*args, "--format", "csv", "--out", str(tmp_path / "r.csv")]).exit_code == 0
+    assert _report(public_out, tmp_path / "r.xlsx").exit_code == 0
+    assert openpyxl.load_workbook(tmp_path / "r.xlsx").sheetnames[0] == "headline"
+    assert _report(public_out, tmp_path / "r.HTM").exit_code == 0
+    assert (tmp_path / "r.HTM").read_text().startswith("<!DOCTYPE html>")
+    assert _report(public_out, tmp_path / "r.txt", "--format", "csv").exit_code == 0
+    assert (tmp_path / "r.txt").read_text(encoding="utf-8-sig").startswith("# headline\nMeasure,Value\n")
+    assert _report(public_out, tmp_path / "t.zip", "--format", "csv").exit_code == 0
+    assert "trend.csv" in zipfile.ZipFile(tmp_path / "t.zip").namelist()
+    for name, args, says in [("w.xlsx", ["--format", "html"], "a .xlsx file is xlsx, but --format is html; end the name in .html or .htm"),
+                             ("w.zip", ["--format", "pdf"], "a .zip file is csv, but --format is pdf; end the name in .pdf"),
+                             ("w.txt", [], "cannot tell the format from '.txt'; end the name in .html, .htm, .pdf, .xlsx, .csv"),
+                             ("w", [], "cannot tell the format from 'a name without a suffix'")]:
+        res = _report(public_out, tmp_path / name, *args)
+        assert res.exit_code == 2 and says in res.output, res.output
+        assert len([line for line in res.output.splitlines() if line.startswith("Error")]) == 1
+        assert not (tmp_path / name).exists()
+    text = " ".join(CliRunner().invoke(cli, ["report", "-h"]).output.split())
+    assert "HTML file to write" not in text
+    assert all(s in text for s in (".html/.htm the committee paper", ".pdf", ".xlsx", ".csv", ".zip one csv file per table", "`-`"))
+
+
+def test_out_dash_is_standard_output(public_out, tmp_path, monkeypatch):
+    """`--out -` writes html or csv to stdout (the summary to stderr); a binary format is a
+    usage error naming a suffix. It used to create a file named `-`."""
+    monkeypatch.chdir(tmp_path)
+    res = _report(public_out, "-")
+    assert res.exit_code == 0 and res.stdout.startswith("<!DOCTYPE html>") and "24 recommendation(s)" in res.stderr
+    res = _report(public_out, "-", "--format", "csv")
+    assert res.exit_code == 0 and res.stdout.startswith("# headline\n")  # no byte-order mark on a pipe
+    assert _sections(res.stdout)["headline"][1] == ["Recommendations assessed", "24"]
+    for fmt in ("pdf", "xlsx"):
+        res = _report(public_out, "-", "--format", fmt)
+        assert res.exit_code == 2 and f"give a file name ending in .{fmt}" in res.output and res.stdout == ""
+    assert not (tmp_path / "-").exists()
+
+
+def test_pdf_is_the_printed_paper(public_out, tmp_path):
+    """`--out r.pdf`: the paper printed by WeasyPrint with the print stylesheet: the headline
+    figures and the tables' values, A4 with "Page X of Y", every word inside the margins,
+    and a table running over pages repeats its header row."""
+    res = _report(public_out, tmp_path / "r.pdf")
+    assert res.exit_code == 0, res.output
+    r = _built(public_out, "2016/17")
+    h = r.headline
+    with pdfplumber.open(tmp_path / "r.pdf") as doc:
+        pages = [p.extract_text() or "" for p in doc.pages]
+        n = len(doc.pages)
+        assert n > 1 and all(round(p.width) == 595 and round(p.height) == 842 for p in doc.pages)  # A4 in points
+        assert all(w["x1"] <= p.width - 39 for p in doc.pages for w in p.extract_words())  # 14 mm right margin
+    text = "\n".join(pages)
+    assert f"Page 1 of {n}" in pages[0] and f"Page {n} of {n}" in pages[-1]
+    # The headline figures five to a row, as the print stylesheet lays them out.
+    figures = [_fmt(h[str(k)], str(k)) for k, _ in HEADLINE]
+    assert " ".join(figures[:5]) + "\nRecommendations Achieved Achieved late Share Not achieved" in pages[0]
+    assert " ".join(figures[5:]) + "\nIn progress Withdrawn Uncategorised Median rounds Reviews" in pages[0]
+    assert figures[:4] == ["24", "12", "3", "38%"]
+    assert f"{h['achieved_late']} of {h['achieved_where_lateness_recorded']} achieved,\nin schemes that" in pages[0]
+    total = r.by_committee.iloc[-1]  # the "All" row
+    assert "All " + " ".join(_fmt(total[c], str(c)) for c in r.by_committee.columns[1:]) in text
+    assert "Recommendations still open (12)" in text and "Sustainability and Transport" in text
+    head = "Council Review Rec Recommendation Responsible"
+    assert sum(head in p for p in pages) >= 2  # the open list runs over pages, its header on each
+
+
+def test_pdf_fetches_nothing(public_out, caplog):
+    """WeasyPrint renders the paper without fetching anything; a URL in the HTML is refused,
+    from the network and from disk, with a warning, and the rendering goes on."""
+    from pipeline.analysis.render import RefuseURLs, html_to_pdf
+
+    fetcher = RefuseURLs()
+    assert html_to_pdf(render_html(_built(public_out, "2016/17")), fetcher).startswith(b"%PDF") and fetcher.asked == []
+    html = '<html><link rel="stylesheet" href="file:///etc/passwd"><img src="http://example.invalid/x.png"><p>x</p></html>'
+    assert html_to_pdf(html, fetcher).startswith(b"%PDF")
+    assert fetcher.asked == ["file:///etc/passwd", "http://example.invalid/x.png"]
+    assert "not fetched: http://example.invalid/x.png" in caplog.text
+
+
+def test_xlsx_is_what_a_clerk_expects(public_out, tmp_path):
+    """One sheet per table, human headings in a bold frozen first row with an autofilter,
+    dates as Excel dates (d mmm yyyy), shares as percentages, counts as integers, columns
+    fitted to their content, no formula."""
+    import openpyxl
+
+    assert _report(public_out, tmp_path / "r.xlsx").exit_code == 0
     r = _built(public_out, "2016/17")
     wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
-    assert wb.sheetnames[:4] == ["headline", "trend", "by-committee", "by-portfolio"]
-    values = {row[0].value: row[1].value for row in wb["headline"].iter_rows(min_row=2)}
-    assert values["Recommendations assessed"] == r.headline["recommendations"] == 24
-    assert values["Achieved late"] == r.headline["achieved_late"]
-    assert wb["challenge"].max_row - 1 == len(r.challenge)
-    lines = (tmp_path / "r.csv").read_text().splitlines()
-    assert lines[0].startswith("table,measure,value") and lines[1] == "headline,Recommendations assessed,24" + "," * (
-        lines[0].count(",") - 2)
+    assert wb.sheetnames == list(report_tables(r))
+    for ws in wb:
+        heads = [c.value for c in ws[1]]
+        assert all("_" not in h and "\u00ad" not in h for h in heads) and all(c.font.b for c in ws[1])
+        assert ws.freeze_panes == "A2" and ws.auto_filter.ref == ws.dimensions
+        assert all(2 < ws.column_dimensions[c.column_letter].width <= 60 for c in ws[1])
+        assert not [c.value for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    headline = {row[0].value: row[1] for row in wb["headline"].iter_rows(min_row=2)}
+    assert headline["Recommendations assessed"].value == r.headline["recommendations"] == 24
+    assert headline["Share achieved late"].value == r.headline["share_late_of_achieved"]
+    assert "%" in headline["Share achieved late"].number_format
+    trend = wb["trend"]
+    assert [c.value for c in trend[1]][:4] == ["Year", "Assessed", "Achieved", "Achieved late"]
+    assert "Share late of achieved" in [c.value for c in trend[1]]
+    share = trend.cell(3, [c.value for c in trend[1]].index("Share achieved") + 1)
+    assert share.value == 0.5 and share.number_format == "0%"
+    assert all(type(c.value) is int for c in trend["B"][1:])  # counts as integers
+    reviews = wb["reviews"]
+    approved = reviews.cell(2, [c.value for c in reviews[1]].index("Approved") + 1)
+    assert isinstance(approved.value, dt.datetime) and approved.number_format == "d mmm yyyy"
+    assert approved.value.date() == r.reviews["Approved"].iloc[0].date() and approved.value.time() == dt.time(0)
+    committee = wb["by-committee"]
+    assert committee.column_dimensions["A"].width == min(60, 2 + max(len(str(c.value)) for c in committee["A"]))
+
+
+def test_csv_zip_and_one_file_hold_the_reports_numbers(public_out, tmp_path):
+    """`--out x.zip`: one CSV per table with its own headings; `--out x.csv`: the same tables
+    as sections of one file (`# name`, headings, rows, blank line). Dates ISO, shares as
+    fractions, every row as wide as its own table."""
+    import csv
+
+    assert _report(public_out, tmp_path / "r.zip").exit_code == 0
+    assert _report(public_out, tmp_path / "r.csv").exit_code == 0
+    r = _built(public_out, "2016/17")
+    tables = report_tables(r)
+    with zipfile.ZipFile(tmp_path / "r.zip") as z:
+        assert z.namelist() == [f"{name}.csv" for name in tables]
+        zipped = {n[:-4]: list(csv.reader(io.StringIO(z.read(n).decode("utf-8-sig")))) for n in z.namelist()}
+    sections = _sections((tmp_path / "r.csv").read_text(encoding="utf-8-sig"))
+    assert sections == zipped
+    for name, df in tables.items():
+        rows = zipped[name]
+        assert rows[0] == [heading(c, soft=False) for c in df.columns] and all(len(row) == len(rows[0]) for row in rows)
+        assert rows[1:] == _table_values(r, name)
+    assert zipped["headline"][1] == ["Recommendations assessed", "24"]
+    assert zipped["by-committee"][0][:4] == ["Committee", "Assessed", "Achieved", "Achieved late"]
+    assert zipped["by-committee"][-1][:4] == ["All", "24", "12", "3"]
+    assert zipped["trend"][2][zipped["trend"][0].index("Share achieved")] == "0.5"
+    assert zipped["reviews"][1][3] == r.reviews["Approved"].iloc[0].date().isoformat() == "2015-04-14"
 
 
 def test_committee_paper_sections(public_out, tmp_path):

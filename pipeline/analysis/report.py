@@ -1,9 +1,9 @@
-"""The scrutiny office's annual completion report: one self-contained HTML file.
+"""The scrutiny office's annual completion report: its figures, tables and charts.
 
 `build_report(data, year)` reads the Parquet datasets (through `analysis`) and
-returns an `AnnualReport`; `render_html(report)` turns it into HTML with the charts
-drawn by matplotlib and embedded as inline SVG, so the file needs nothing else to open.
-Writing the file is the CLI's job (through `write.write_bytes`).
+returns an `AnnualReport`, with its charts drawn by matplotlib as inline SVG;
+`analysis.render` turns it into HTML, PDF, xlsx or CSV. Writing a file is the CLI's
+job (through `write.write_bytes`).
 
 Period rule: the report for a council year counts every recommendation assessed in that
 year, at its latest assessment up to the year's end (later rounds are not yet known).
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +24,6 @@ from pipeline.analysis.query import read_only_query
 from pipeline.analysis.stats import COUNTS, council_year, period, stats, year_bounds, years
 from pipeline.datasets.history import frame
 from pipeline.datasets.schema import HistoryRow
-from pipeline.text import cell_safe
 from pipeline.vocab import ACHIEVED, UNCATEGORISED, Outcome
 
 # Outcome colours: one palette for every chart so a category reads the same everywhere.
@@ -41,7 +41,7 @@ LABELS = {"recommendations": "Recommendations assessed", "achieved": "Achieved (
 
 @dataclass(frozen=True)
 class AnnualReport:
-    """Everything the HTML shows, computed from the datasets."""
+    """Everything the report shows, computed from the datasets."""
 
     period: str
     kind: str
@@ -214,11 +214,14 @@ def build_report(data: str | Path, year: str | None = None, kind: str = "municip
     return report
 
 
-def _svg(fig: object) -> str:
+def _svg(fig: object, name: str) -> str:
+    """`fig` as an inline SVG element whose ids (and the references to them) start with
+    `name`: two charts in one page must not share an id (a marker drawn from the other's)."""
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})  # type: ignore[attr-defined]
     text = buf.getvalue()
-    return text[text.index("<svg"):]  # drop the XML prolog and doctype: it is inlined in HTML
+    text = text[text.index("<svg"):]  # drop the XML prolog and doctype: it is inlined in HTML
+    return re.sub(r'(\bid="|href="#|url\(#)', rf"\g<1>{name}-", text)
 
 
 def draw_charts(report: AnnualReport) -> dict[str, str]:
@@ -246,7 +249,7 @@ def draw_charts(report: AnnualReport) -> dict[str, str]:
             ax.grid(axis="y", alpha=0.3)
             ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
             ax.set_title("Recommendations assessed per year, by latest outcome")
-            charts["trend"] = _svg(fig)
+            charts["trend"] = _svg(fig, "trend")
             plt.close(fig)
         if not report.categories.empty:
             c = report.categories
@@ -260,109 +263,6 @@ def draw_charts(report: AnnualReport) -> dict[str, str]:
             ax.set_xlabel("Recommendations at latest assessment")
             ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
             ax.set_title("Latest category by committee")
-            charts["categories"] = _svg(fig)
+            charts["categories"] = _svg(fig, "categories")
             plt.close(fig)
     return charts
-
-
-HEADLINE = tuple((key, LABELS[key]) for key in (
-    "recommendations", "achieved", Outcome.ACHIEVED_LATE, "share_late_of_achieved", Outcome.NOT_ACHIEVED,
-    Outcome.IN_PROGRESS, Outcome.WITHDRAWN, UNCATEGORISED, "median_rounds_to_achievement", "reviews"))
-
-
-def _fmt(value: object, key: str = "") -> str:
-    """A cell or headline value as text: dates ISO, shares as percentages, blanks as '–'."""
-    if value is None or (not isinstance(value, (str, list)) and pd.isna(value)):  # type: ignore[call-overload]
-        return "–"
-    if key.startswith("change_in_share"):
-        return f"{float(value):+.1f} pts"  # type: ignore[arg-type]
-    if key.startswith("share"):
-        return f"{float(value):.0%}"  # type: ignore[arg-type]
-    if isinstance(value, (list, tuple)):
-        return ", ".join(_fmt(v) for v in value)
-    if isinstance(value, (dt.date, pd.Timestamp)):
-        return f"{value.day} {value:%b %Y}"  # UK style: 25 Jan 2017
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
-
-# Column headings of the HTML tables where a column's name is long: a committee paper's
-# tables must fit an A4 page (the xlsx and csv keep the column names). "\u00ad" is a soft
-# hyphen: where a long word may break.
-HEADINGS = {"recommendations": "Assessed", "achieved": "Achieved", Outcome.ACHIEVED_LATE: "Achieved late",
-            Outcome.NOT_ACHIEVED: "Not achieved", Outcome.IN_PROGRESS: "In progress", Outcome.WITHDRAWN: "With\u00addrawn",
-            UNCATEGORISED: "Uncate\u00adgorised", "achieved_where_lateness_recorded": "Achieved, lateness recorded",
-            "share_late_of_achieved": "Share late", "median_rounds_to_achievement": "Median rounds",
-            "reviews": "Reviews", "councils": "Coun\u00adcils", "share_achieved": "Share achieved",
-            "change_in_share_achieved": "Change", "year": "Year", "committee": "Committee", "portfolio": "Portfolio"}
-
-
-def html_table(df: pd.DataFrame, table_id: str) -> object:
-    from markupsafe import Markup, escape
-
-    if df.empty:
-        return Markup('<p class="note">None.</p>')
-    numeric = {c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])}
-    head = "".join(f'<th{" class=num" if c in numeric else ""}>{escape(HEADINGS.get(str(c), str(c).replace("_", " ")))}'
-                   f'</th>' for c in df.columns)
-    rows = []
-    for rec in df.to_dict("records"):
-        total = ' class="total"' if rec.get(df.columns[0]) == "All" else ""
-        cells = "".join(f'<td{" class=num" if c in numeric else ""}>{escape(_fmt(rec[c], str(c)))}</td>' for c in df.columns)
-        rows.append(f"<tr{total}>{cells}</tr>")
-    return Markup(f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
-
-
-def render_html(report: AnnualReport) -> str:
-    """The report as one self-contained HTML document (no external files, scripts or fonts)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    import jinja2
-
-    try:
-        v = version("scrutiny-tracking")
-    except PackageNotFoundError:  # running from a source tree
-        v = "dev"
-    env = jinja2.Environment(loader=jinja2.PackageLoader("pipeline", "templates"),
-                             autoescape=True, undefined=jinja2.StrictUndefined)
-    return env.get_template("report.html.j2").render(
-        r=report, version=v, headline_names=HEADLINE, fmt=_fmt, table=html_table)
-
-
-def report_tables(report: AnnualReport) -> dict[str, pd.DataFrame]:
-    """The report's tables by name, as the HTML shows them: the headline first."""
-    headline = pd.DataFrame([(LABELS.get(k, str(k)), report.headline.get(k)) for k, _ in HEADLINE]
-                            + [("Achieved where the scheme records lateness", report.headline["achieved_where_lateness_recorded"])],
-                            columns=["measure", "value"], dtype=object)
-    tables = {"headline": headline, "trend": report.trend, "by-committee": report.by_committee,
-              "by-portfolio": report.by_portfolio, "reviews": report.reviews, "challenge": report.challenge,
-              "open": report.open_recs, "categories": report.categories_used, "sources": report.sources}
-    return {name: df for name, df in tables.items() if not df.empty or name == "headline"}
-
-
-def _safe(df: pd.DataFrame) -> pd.DataFrame:
-    """`df` with every text cell (and heading) `cell_safe`: text from a PDF never becomes a
-    spreadsheet formula. Text columns only, cell by cell, so numbers keep their types."""
-    out = df.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
-            out[col] = pd.Series([cell_safe(v) for v in out[col]], index=out.index, dtype=object)
-    return out.rename(columns=cell_safe)
-
-
-def render_xlsx(report: AnnualReport) -> bytes:
-    """The report's tables as an Excel workbook (one sheet each), bytes for the writer."""
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-        for name, df in report_tables(report).items():
-            _safe(df).to_excel(xl, sheet_name=name[:31], index=False)
-    return buf.getvalue()
-
-
-def render_csv(report: AnnualReport) -> bytes:
-    """The report's tables in one CSV: a `table` column names each row's table."""
-    frames = [_safe(df).astype(object).assign(table=name) for name, df in report_tables(report).items()]
-    merged = pd.concat(frames, ignore_index=True, sort=False)
-    cols = ["table", *[c for c in merged.columns if c != "table"]]
-    return merged[cols].to_csv(index=False).encode("utf-8")
