@@ -19,7 +19,7 @@ STAGES = [
     {"pipeline.jobs"},
     {"pipeline.datasets"},
     {"pipeline.analysis"},
-    {"pipeline.cluster", "pipeline.batch", "pipeline.inspect", "pipeline.api", "pipeline.cli"},  # the run layer
+    {"pipeline.cluster", "pipeline.batch", "pipeline.inspect", "pipeline.api", "pipeline.show", "pipeline.cli"},  # the run layer
 ]
 
 

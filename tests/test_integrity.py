@@ -39,3 +39,22 @@ def test_each_kind_of_damage_is_one_line(tmp_path, public_out):
     problems, _ = verify(out)
     assert problems == [f"{reports[1]}: not a readable Parquet part" + problems[0].split("not a readable Parquet part", 1)[1]]
     assert orphan.exists()
+
+
+def test_a_part_whose_canonical_disagrees_with_rounds_is_named(tmp_path, public_out):
+    """A run killed after rounds/ was written but before the parts were settled (or a part
+    edited by hand) leaves counts a pandas reader would get wrong: verify names the part."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "out"
+    shutil.copytree(public_out, out)
+    part = next(p for p in sorted((out / "recommendations").glob("*.parquet"))
+                if not all(pq.read_table(p, columns=["canonical"])["canonical"].to_pylist()))
+    table = pq.read_table(part)
+    flipped = pa.array([True] * table.num_rows)
+    pq.write_table(table.set_column(table.schema.get_field_index("canonical"), table.schema.field("canonical"), flipped), part)
+    future = part.stat().st_mtime - 3600
+    os.utime(out / "recommendations", (future, future))  # the history is not stale: only canonical is wrong
+    problems, _ = verify(out)
+    assert problems == [f"{part}: its canonical column disagrees with rounds/ (the next ingest settles it)"]

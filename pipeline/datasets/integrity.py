@@ -8,7 +8,8 @@ problem (none: the folder is sound):
   number of rows than its `files` row says;
 - records or reports parts no `files` row refers to (left by a run killed between writes:
   the next ingest removes them);
-- derived datasets (history, flags, rounds) older than the data (the next ingest rebuilds them).
+- derived datasets (history, flags, rounds) older than the data (the next ingest rebuilds them);
+- a part whose `canonical` disagrees with `rounds/` (the counting rule; the next ingest settles it).
 
 Reads only; it changes nothing.
 """
@@ -73,4 +74,16 @@ def verify(data: str | Path) -> tuple[list[str], dict[str, int]]:
                 problems.append(f"{part}: no files row refers to it (a run stopped between writes; the next ingest removes it)")
     if any((data / name).is_dir() for name in PER_FILE) and history_stale(data):
         problems.append(f"{data}/history: older than the data (the next ingest rebuilds it)")
+    elif any((data / "rounds").glob("*.parquet")):
+        problems += _unsettled(data)
     return problems, {"files": len(files["source_file"]), "parts": n_parts}
+
+
+def _unsettled(data: Path) -> list[str]:
+    """One line per recommendations part holding a `canonical` other than `rounds/` says."""
+    rounds = read_dataset(data / "rounds", ["report_id", "review_key", "canonical"])
+    counts = dict(zip(zip(rounds["report_id"], rounds["review_key"]), rounds["canonical"]))
+    recs = read_dataset(data / "recommendations", ["report_id", "review_key", "canonical"], with_part=True)
+    wrong = sorted({part for part, rid, key, have in zip(recs["part"], recs["report_id"], recs["review_key"], recs["canonical"])
+                    if counts.get((rid, key), True) != have})
+    return [f"{part}: its canonical column disagrees with rounds/ (the next ingest settles it)" for part in wrong]
