@@ -23,7 +23,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.read.ocr import deskew, remove_rulings, render  # noqa: E402
+from pipeline.read.ocr import render  # noqa: E402
+from pipeline.read.scan import clean  # noqa: E402
 from pipeline.rules import load_rules  # noqa: E402
 
 
@@ -43,8 +44,10 @@ def tesseract(path: Path, n: int) -> str:
     import pytesseract
 
     settings = load_rules().layout.settings
-    img, _ = deskew(render(path, n, 300), settings.ocr_max_skew)
-    return str(pytesseract.image_to_string(remove_rulings(img, settings), lang="eng", config="--psm 6"))
+    from PIL import Image
+
+    page = clean(render(path, n, 300), 300, settings)
+    return str(pytesseract.image_to_string(Image.fromarray(page.image), lang="eng", config="--psm 6"))
 
 
 def rapidocr(path: Path, n: int) -> str:

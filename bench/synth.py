@@ -291,20 +291,28 @@ def write_pack(path: Path, rng: random.Random, n_pages: int = 200, report_pages:
     return truth
 
 
-def scan(pdf: Path, out: Path, dpi: int = 200, angle: float = 0.8, specks: int = 400, seed: int = 1) -> Path:
+def scan(pdf: Path, out: Path, dpi: int = 200, angle: float = 0.8, specks: int = 400, seed: int = 1,
+         paper: int = 255, blur: float = 0.0, alternate: bool = False) -> Path:
     """`pdf` as a scanner would give it back: every page an image only (no text layer) at
-    `dpi`, turned by `angle` degrees and speckled, as printed, signed and scanned reports are."""
+    `dpi`, turned by `angle` degrees (with `alternate`, the other way on every second page,
+    as sheets go through a feeder), speckled, on `paper` grey (255 white) and blurred by `blur` pixels, as printed,
+    signed and scanned reports are."""
     import random
 
     import pypdfium2 as pdfium
-    from PIL import Image, ImageDraw
+    from PIL import Image, ImageDraw, ImageFilter
 
     rng = random.Random(seed)
     doc = pdfium.PdfDocument(str(pdf))
     pages = []
-    for page in doc:
+    for k, page in enumerate(doc):
         img = page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
-        img = img.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
+        turn = -angle * 0.8 if alternate and k % 2 else angle
+        img = img.rotate(turn, resample=Image.Resampling.BICUBIC, fillcolor=255)
+        if paper < 255:  # ink stays dark, the paper turns grey
+            img = img.point(lambda v: v * paper // 255)
+        if blur > 0:
+            img = img.filter(ImageFilter.GaussianBlur(blur))
         draw = ImageDraw.Draw(img)
         for _ in range(specks):
             x, y = rng.randrange(img.width), rng.randrange(img.height)

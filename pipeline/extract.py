@@ -176,12 +176,25 @@ def _no_text(doc: Document) -> str:
 
 
 def _ocr_note(doc: Document) -> str:
-    """What the message says of OCR: pages read by it, their mean word confidence."""
-    if not doc.ocr_pages:
+    """What the message says of OCR: pages read by it, the resolution they were scanned at,
+    the skew straightened, seconds a page and the mean word confidence."""
+    pages = [p for p in doc.pages if p.ocr_skew is not None]
+    if not pages:
         return ""
-    confs = [w.conf for p in doc.pages for w in p.words if w.conf is not None]
+
+    def span(values: list, unit: str) -> str:
+        lo, hi = min(values), max(values)
+        return f"{lo}{unit}" if lo == hi else f"{lo} to {hi}{unit}"
+
+    dpis = [p.scan_dpi for p in pages if p.scan_dpi]
+    angles = [p.ocr_skew for p in pages if p.ocr_skew is not None]
+    seconds = [p.ocr_seconds for p in pages if p.ocr_seconds is not None]
+    notes = [f"scanned at {span(dpis, ' dpi')}"] if dpis else []
+    notes += [f"straightened by {span(angles, ' degrees')}"] if angles and any(angles) else []
+    notes += [f"{sum(seconds) / len(seconds):.1f} s a page"] if seconds else []
+    confs = [w.conf for p in pages for w in p.words if w.conf is not None]
     mean = f", mean word confidence {sum(confs) / len(confs):.0f}" if confs else ""
-    return f"; {len(doc.ocr_pages)} page(s) OCR'd{mean}"
+    return f"; {len(pages)} page(s) OCR'd ({', '.join(notes)}){mean}" if notes else f"; {len(pages)} page(s) OCR'd{mean}"
 
 
 def choose_pages(path: str | Path, rules: Rules, ocr: Ocr | None = None) -> tuple[PageSelection | None, bool]:

@@ -63,6 +63,11 @@ class Page:
     ocr_skew: float | None = None  # OCR'd: the degrees the scan was straightened by (None: text layer)
     unread_image: bool = False  # an image-only page that was not OCR'd (--ocr never, or no Tesseract)
     ocr_screened: bool = False  # an image-only page whose quick OCR (and the document's) showed no table
+    # OCR'd: the vertical table rulings found in the scan, as (x, top, bottom) in PDF points;
+    # words are cut into columns at them (the text layer's columns come from word gaps).
+    rulings: tuple[tuple[float, float, float], ...] = ()
+    scan_dpi: int | None = None  # an image-covered page: the resolution its largest image is stored at
+    ocr_seconds: float | None = None  # OCR'd: seconds spent rendering, cleaning and reading it
 
 
 @dataclass(frozen=True)

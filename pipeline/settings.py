@@ -90,6 +90,18 @@ class Settings(BaseModel):
     ocr_ruling_share: float = Field(default=0.04, gt=0, le=1,
                                     description="a straight dark run this share of the page's shorter side long is a table ruling, "
                                                 "removed before OCR")
+    ocr_speck_area: int = Field(default=20, ge=0,
+                                description="OCR: a blob of ink of at most this many pixels (at 300 dpi) with no other ink "
+                                            "within `ocr_speck_isolation` is a speck of the scan, removed before OCR")
+    ocr_speck_isolation: float = Field(default=2.0, ge=0, description="points: how far a speck is from any other ink")
+    ocr_ruling_gap: float = Field(default=8.0, ge=0,
+                                  description="points: a vertical ruling of a scan that stops for longer is two rulings")
+    ocr_min_cell: float = Field(default=8.0, ge=1,
+                                description="points: the least width and height of a scan's ruled cell read on its own")
+    ocr_doubted_word: float = Field(default=50.0, ge=0, le=100,
+                                    description="OCR: a word read with less confidence (0-100) is doubted (`ocr_doubted` warning)")
+    ocr_doubted_share: float = Field(default=0.03, ge=0, le=1,
+                                     description="OCR: the share of a long text's words that may be doubted without a warning")
     ocr_align_tol: float = Field(default=6.0, ge=0,
                                  description="align_tol for OCR'd words, whose boxes sit a few points off their text's edge")
     ocr_max_skew: float = Field(default=5.0, ge=0, le=20, description="degrees: the largest skew of a scan that is straightened")

@@ -3,10 +3,11 @@
 import pytest
 
 from conftest import PDFS
-from pipeline.find.blocks import find_blocks
-from pipeline.models import Page
+from pipeline.find.blocks import TableFinder, find_blocks
+from pipeline.models import Column, Line, Page, Word
 from pipeline.read.lines import group_lines
 from pipeline.read.pdf import read_document
+from pipeline.vocab import CellField
 
 
 def blocks_of(name, rules):
@@ -70,8 +71,6 @@ def test_other_fonts_sizes_and_us_letter_with_footer(tmp_path, rules, font, size
 
 
 def _line(*texts_x: tuple[str, float]):
-    from pipeline.models import Line, Word
-
     return Line(tuple(Word(t, x, x + 6 * len(t), 100, 109, 9.0, True, 1) for t, x in texts_x))
 
 
@@ -108,7 +107,6 @@ def test_tight_tracker_header_finds_assessment_column(tmp_path, rules):
 
 def _page(number: int, rows: list[tuple[float, list[tuple[str, float]]]], font: str, bold_rows: tuple[int, ...] = ()):
     """A page built in code: rows of (top, [(word, x0)]) in one font."""
-    from pipeline.models import Word
 
     words = tuple(Word(t, x, x + 5 * len(t), top, top + 9, 9.0, k in bold_rows, number, font)
                   for k, (top, row) in enumerate(rows) for t, x in row)
@@ -134,3 +132,30 @@ def test_table_ends_where_another_document_begins(rules, next_font, continues):
     assert len(blocks) == 1
     text = blocks[0].cell("recommendation").text
     assert ("continues" in text) is continues and text.startswith("That")
+
+
+def test_scan_rulings_cut_columns_where_ocr_boxes_swell(rules):
+    """Tesseract boxed "07/11/2016" from 389.5 pt, over the ruling at 398 pt (a speck beside
+    it): by its left edge it fell into Responsibility; cut at the ruling by its centre it is
+    the Target cell's (public bham scan150, page 3)."""
+    columns = [Column(CellField.NUMBER, 50.2, "No.", "col.number"),
+               Column(CellField.RECOMMENDATION, 92.6, "Recommendation", "col.recommendation"),
+               Column(CellField.RESPONSIBILITY, 305.3, "Responsibility", "col.responsibility"),
+               Column(CellField.TARGET, 403.7, "Target Date", "col.target"),
+               Column(CellField.ASSESSMENT, 483.1, "Assessment", "col.assessment")]
+    words = [("of", 92.2, 101.5, 96.0), ("parking", 104.6, 139.4, 96.0), ("Roads", 305.3, 333.6, 94.0),
+             ("07/11/2016", 389.5, 457.9, 0.0), ("(Late)", 478.6, 510.5, 43.0)]
+    line = Line(tuple(Word(t, x0, x1, 114.5, 125.0, 9.0, False, 3, conf=c) for t, x0, x1, c in words))
+    finder = TableFinder(rules)
+    unruled = finder.slice_line(line, columns)
+    assert unruled[CellField.RESPONSIBILITY].text == "Roads 07/11/2016"  # word gaps alone: wrong
+    finder.rulings = {3: ((44.0, 60.0, 560.0), (87.0, 60.0, 560.0), (299.0, 60.0, 560.0), (398.0, 60.0, 560.0),
+                          (478.0, 60.0, 560.0), (557.0, 60.0, 560.0))}
+    ruled = finder.slice_line(line, columns)
+    assert ruled[CellField.RESPONSIBILITY].text == "Roads"
+    assert ruled[CellField.TARGET].text == "07/11/2016"
+    assert ruled[CellField.ASSESSMENT].text == "(Late)"
+    assert ruled[CellField.RECOMMENDATION].text == "of parking"
+    # A ruling that does not reach the line (another table further down) cuts nothing.
+    finder.rulings = {3: ((398.0, 300.0, 560.0),)}
+    assert finder.slice_line(line, columns)[CellField.RESPONSIBILITY].text == "Roads 07/11/2016"

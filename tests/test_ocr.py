@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import numpy as np
 import pytest
@@ -14,7 +15,8 @@ from pdfgen import RECS, RECS_TRUTH, table_report
 from pipeline.extract import extract_file
 from pipeline.find.blocks import repair_ocr_labels
 from pipeline.models import RecBlock
-from pipeline.read.ocr import correct, skew_angle, tesseract_version
+from pipeline.read.ocr import correct, tesseract_version
+from pipeline.read.scan import skew_angle
 from pipeline.vocab import OcrMode
 
 HEADERS = ["No.", "Recommendation", "Responsibility", "Target Date", "Cabinet Member's Assessment", "Evidence of Progress"]
@@ -38,7 +40,12 @@ def test_tesseract_is_installed():
 def test_scanned_report_end_to_end(scanned, rules):
     x = extract_file(scanned, rules)
     assert x.status == "parsed", x.message
-    assert "page(s) OCR'd, mean word confidence" in x.message
+    # The message says what the scan was: its resolution, the skew straightened, the cost.
+    m = re.search(r"3 page\(s\) OCR'd \(scanned at 200 dpi, straightened by (-?[\d.]+)(?: to (-?[\d.]+))? degrees, "
+                  r"([\d.]+) s a page\), mean word confidence (\d+)", x.message)
+    assert m is not None, x.message
+    assert all(abs(float(a) + 0.8) <= 0.25 for a in m.group(1, 2) if a is not None)
+    assert 0 < float(m.group(3)) < 120 and int(m.group(4)) >= 80
     assert [r.rec_id for r in x.recommendations] == [t["rec_id"] for t in RECS_TRUTH]
     assert [r.category_code for r in x.recommendations] == [t["category_code"] for t in RECS_TRUTH]
     assert [[d.isoformat() for d in r.target_dates] for r in x.recommendations] == [t["target_dates"] for t in RECS_TRUTH]
@@ -70,6 +77,10 @@ def test_text_pdfs_never_pay_for_ocr(rules, monkeypatch):
     ("_Target", "Target"), ("._Target", "Target"),
     ("Cc)", "c)"), ("Cd)", "Cd)"), ("1—Achieved", "1 – Achieved"), ("as__—_", "as"), (".(Fixed", "(Fixed"),
     (",", ""), ("Recommendation", "Recommendation"), ("2016", "2016"),
+    # Seen in the public scans at 150 and 200 dpi: a sub-item label's second i, a bracket,
+    # a speck in a quarter, a speck read as a symbol.
+    ("it)", "ii)"), ("iil)", "iii)"), ("ii}", "ii)"), ("(b]", "(b)"), ("Q?2", "Q2"), ("©", ""),
+    ("it", "it"), ("Q2", "Q2"), ("(2016)", "(2016)"),
 ])
 def test_ocr_corrections(rules, read, fixed):
     assert correct(read, rules.ocr) == fixed

@@ -25,7 +25,10 @@ with `warnings`, each `code: detail`.  The codes (stable; `scrutiny check` lists
 - `ocr_label: read <text>, taken as <label>`: an OCR'd label Tesseract doubted broke
   its neighbours' sequence and was taken from them;
 - `low_ocr_confidence: <field> <n>`: the OCR'd words of a field average a confidence
-  (0-100) below `Settings.ocr_min_confidence`.
+  (0-100) below `Settings.ocr_min_confidence`;
+- `ocr_doubted: <field> '<word>' <n> (+k)`: Tesseract doubted a word of a field (confidence
+  below `ocr_doubted_word`): any word of a short field, more than `ocr_doubted_share` of
+  a recommendation's or evidence's words.
 """
 
 from __future__ import annotations
@@ -45,7 +48,8 @@ EMPTY = {CellField.RECOMMENDATION: "no_recommendation_text", CellField.RESPONSIB
          CellField.TARGET: "no_target", CellField.ASSESSMENT: "no_category", CellField.EVIDENCE: "no_evidence"}
 CODES = ("no_cover", "no_title", "unknown_scheme", "scheme_unconfirmed", "scheme_from_report", "column_missing",
          *EMPTY.values(), "unmatched_assessment", "unparsed_target",
-         "no_anticipated_date", "runs_into_next", "repeated_label", "long_cell", "ocr_label", "low_ocr_confidence")
+         "no_anticipated_date", "runs_into_next", "repeated_label", "long_cell", "ocr_label", "low_ocr_confidence", "ocr_doubted")
+LONG = (CellField.RECOMMENDATION, CellField.EVIDENCE)  # fields scored as text, not as values
 
 
 def _short(text: str, n: int = 60) -> str:
@@ -87,10 +91,21 @@ def record_warnings(block: RecBlock, rec: Recommendation, scheme: Scheme | None,
         out.append(f"runs_into_next: {_short(number.text)}")
     if block.label_read is not None:
         out.append(f"ocr_label: read {block.label_read}, taken as {block.label} from its neighbours")
+    settings = rules.layout.settings
     for cell in block.cells:
         conf = cell.confidence
-        if conf is not None and conf < rules.layout.settings.ocr_min_confidence:
+        if conf is None:
+            continue
+        if conf < settings.ocr_min_confidence:
             out.append(f"low_ocr_confidence: {cell.field} {conf:.0f}")
+            continue
+        words = [w for ln in cell.lines for w in ln.words if w.conf is not None]
+        doubted = sorted((w for w in words if w.conf is not None and w.conf < settings.ocr_doubted_word), key=lambda w: w.conf or 0)
+        # A short field is wrong with one misread word ("\\yember"); a long text only when
+        # enough of it is doubted to fall short of a close match.
+        if doubted and (cell.field not in LONG or len(doubted) > settings.ocr_doubted_share * len(words)):
+            out.append(f"ocr_doubted: {cell.field} '{_short(doubted[0].text, 20)}' {doubted[0].conf:.0f}"
+                       + (f" (+{len(doubted) - 1})" if len(doubted) > 1 else ""))
     return out
 
 

@@ -40,6 +40,8 @@ class TableFinder:
         self.headers = HeaderFinder(rules, self.settings)
         self.label_rules = rules.layout.rec_label
         self.evidence_rules = rules.columns.evidence_row
+        # Vertical rulings found in scanned pages (page number -> (x, top, bottom) in points).
+        self.rulings: dict[int, tuple[tuple[float, float, float], ...]] = {}
 
     def header_lines(self, lines: list[Line]) -> set[int]:
         """Indices of the lines of `lines` (one page) that belong to header rows, and of the
@@ -57,16 +59,37 @@ class TableFinder:
 
     # -- content lines -------------------------------------------------------------
     def slice_line(self, line: Line, columns: list[Column]) -> dict[CellField, Line]:
-        """Split a line's words among the columns by their left edges."""
+        """Split a line's words among the columns: at the scan's rulings by each word's
+        centre where the page has them (OCR boxes swell with specks and ruling remnants),
+        else by the words' left edges."""
+        edges = self.ruled_edges(line, columns)
         parts: dict[CellField, list] = {}
         for w in line.words:
             k = 0
             tol = self.settings.edge_tol if w.conf is None else self.settings.ocr_align_tol  # OCR boxes sit off the edge
+            middle = (w.x0 + w.x1) / 2
             for j, c in enumerate(columns):
-                if w.x0 >= c.x0 - tol:
+                edge = edges[j]
+                if (middle >= edge) if edge is not None else (w.x0 >= c.x0 - tol):
                     k = j
             parts.setdefault(columns[k].field, []).append(w)
         return {f: Line(tuple(ws)) for f, ws in parts.items()}
+
+    def ruled_edges(self, line: Line, columns: list[Column]) -> list[float | None]:
+        """For each column, the scan's vertical ruling that is its left edge beside `line`:
+        the last ruling after the previous column's start and at most `ocr_align_tol` right
+        of this column's header (a header may be indented or centred in its cell); None
+        where there is none (a text layer's page, an unruled table, the first column)."""
+        found = self.rulings.get(line.page)
+        if not found:
+            return [None] * len(columns)
+        reach = line.bottom - line.top
+        xs = [x for x, top, bottom in found if top - reach <= line.top and bottom + reach >= line.bottom]
+        edges: list[float | None] = [None]
+        for prev, c in zip(columns, columns[1:]):
+            between = [x for x in xs if prev.x0 < x <= c.x0 + self.settings.ocr_align_tol]
+            edges.append(max(between) if between else None)
+        return edges
 
     def record_label(self, line: Line, columns: list[Column]) -> tuple[str, str] | None:
         """Return (label, rule id) when `line` opens a new record, else None."""
@@ -149,6 +172,7 @@ def find_blocks(pages: tuple[Page, ...] | list[Page], rules: Rules) -> list[RecB
     """Return every recommendation block of a document, in reading order: the rows of
     tables with a header row, or else the key/value tables (one per recommendation)."""
     finder = TableFinder(rules)
+    finder.rulings = {p.number: p.rulings for p in pages if p.rulings}
     content = page_lines(pages, rules, protect=finder.header_lines)
     sizes = [ln.size for lines in content for ln in lines]
     body_size = statistics.median(sizes) if sizes else rules.layout.settings.body_size_default

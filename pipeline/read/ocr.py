@@ -2,7 +2,8 @@
 
 Part of the reading stage: a scanned page comes out as the same `Page` of `Word`s a text
 PDF gives (positions in PDF points), so every later stage is the same. The page is
-rendered with pypdfium2, straightened (`deskew`), read by Tesseract (through
+rendered with pypdfium2, cleaned (`scan.py`: straightened, binarised, rulings and specks
+removed), read by Tesseract (through
 pytesseract) and corrected by the OCR rules of `rules/ocr.yaml`. Each word keeps
 Tesseract's confidence (0-100); words of a text layer have none.
 """
@@ -14,15 +15,15 @@ import functools
 import os
 import re
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from pipeline.models import Page, Word
 from pipeline.read.lines import group_lines
+from pipeline.read.scan import clean, page_row, stack_cells
 from pipeline.rules import OcrRules
 from pipeline.settings import DEFAULT, Settings
 from pipeline.vocab import OcrMode
@@ -62,43 +63,6 @@ class Ocr:
                 and image_share >= self.settings.ocr_min_image_share)
 
 
-def _runs(dark: np.ndarray, length: int, axis: int) -> np.ndarray:
-    """The pixels of `dark` lying on a straight run of at least `length` dark pixels along
-    `axis` (a morphological opening with a line, by cumulative sums)."""
-    d = np.moveaxis(dark, axis, 0).astype(np.int32)
-    pad = np.zeros((1, *d.shape[1:]), dtype=np.int32)
-    s = np.concatenate([pad, np.cumsum(d, axis=0)])
-    starts = (s[length:] - s[:-length]) == length  # a full run begins here
-    c = np.concatenate([pad, np.cumsum(starts, axis=0, dtype=np.int32)])
-    n = d.shape[0]
-    idx = np.arange(n)
-    hi = np.minimum(idx + 1, c.shape[0] - 1)
-    lo = np.maximum(idx + 1 - length, 0)
-    covered = (c[hi] - c[lo]) > 0  # some full run covers this pixel
-    return np.moveaxis(covered, 0, axis)
-
-
-def remove_rulings(img: Image.Image, settings: Settings) -> Image.Image:
-    """The scan with its table rulings whitened: Tesseract reads words that touch a ruling
-    ("No.", "R02" in a ruled cell) and no ruling as a character ("|")."""
-    from PIL import Image as PILImage
-
-    a = np.asarray(img)
-    dark = a < 160
-    length = max(20, int(min(a.shape) * settings.ocr_ruling_share))
-    lines = _runs(dark, length, 0) | _runs(dark, length, 1)
-    if not lines.any():
-        return img
-    # Widen by a pixel each way: the grey edge of a scanned line is read as "|" too.
-    lines[1:, :] |= lines[:-1, :]
-    lines[:-1, :] |= lines[1:, :]
-    lines[:, 1:] |= lines[:, :-1]
-    lines[:, :-1] |= lines[:, 1:]
-    out = a.copy()
-    out[lines] = 255
-    return PILImage.fromarray(out)
-
-
 @functools.lru_cache(maxsize=1)
 def tesseract_version() -> str | None:
     """Tesseract's version, or None when it is not installed."""
@@ -121,41 +85,6 @@ def render(path: str | Path, number: int, dpi: int) -> Image.Image:
         return pdf[number - 1].render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
     finally:
         pdf.close()
-
-
-def skew_angle(img: Image.Image, max_angle: float) -> float:
-    """The rotation (degrees, counter-clockwise) that makes the text lines of a scan level.
-
-    Text lines are level when the row profile of dark pixels is sharpest (the variance of
-    its differences is largest); searched coarse to fine on a reduced copy.
-    """
-    from PIL import Image as PILImage
-
-    small = img.copy()
-    small.thumbnail((800, 800))
-    dark = PILImage.fromarray((np.asarray(small) < 128).astype(np.uint8) * 255)
-
-    def sharpness(angle: float) -> float:
-        rows = np.asarray(dark.rotate(angle, resample=PILImage.Resampling.NEAREST, fillcolor=0)).sum(axis=1)
-        return float(np.square(np.diff(rows.astype(np.float64))).sum())
-
-    best, step = 0.0, 1.0
-    candidates = list(np.arange(-max_angle, max_angle + 1e-9, step))
-    while step >= 0.05:
-        best = max(candidates, key=sharpness)
-        step /= 4
-        candidates = list(np.arange(best - 3 * step, best + 3 * step + 1e-9, step))
-    return round(float(best), 2)
-
-
-def deskew(img: Image.Image, max_angle: float) -> tuple[Image.Image, float]:
-    """The scan straightened, and the angle it was turned by."""
-    from PIL import Image as PILImage
-
-    angle = skew_angle(img, max_angle) if max_angle > 0 else 0.0
-    if abs(angle) < 0.05:
-        return img, 0.0
-    return img.rotate(angle, resample=PILImage.Resampling.BICUBIC, fillcolor=255, expand=False), angle
 
 
 def correct(text: str, rules: OcrRules | None) -> str:
@@ -244,8 +173,11 @@ def _words(data: dict[str, list], number: int, scale: float, rules: OcrRules | N
     return out
 
 
-def ocr_page(path: str | Path, number: int, width: float, height: float, ocr: Ocr, dpi: int | None = None) -> Page:
-    """Page `number` of a PDF read by OCR: a `Page` whose words carry confidences.
+def ocr_page(path: str | Path, number: int, width: float, height: float, ocr: Ocr, dpi: int | None = None,
+             scan_dpi: int | None = None) -> Page:
+    """Page `number` of a PDF read by OCR at `dpi` (default `ocr_dpi`: a 150 dpi scan is
+    brought up to it): a `Page` whose words carry confidences. `scan_dpi` is the resolution
+    the page's image is stored at, kept for the message.
 
     Raises OcrUnavailable when Tesseract is not installed.
     """
@@ -253,17 +185,24 @@ def ocr_page(path: str | Path, number: int, width: float, height: float, ocr: Oc
         raise OcrUnavailable("image-only pages need OCR, but Tesseract is not installed "
                              "(Debian: apt install tesseract-ocr; `make` installs it)")
     import pytesseract
+    from PIL import Image as PILImage
 
     settings = ocr.settings
     dpi = dpi or settings.ocr_dpi
-    img, angle = deskew(render(path, number, dpi), settings.ocr_max_skew)
-    img = remove_rulings(img, settings)
+    started = time.perf_counter()
+    scan = clean(render(path, number, dpi), dpi, settings)
     rules = ocr.rules
     config = f"--psm {rules.page_segmentation if rules else 6}"
-    data = pytesseract.image_to_data(img, lang=rules.language if rules else "eng", config=config,
+    # The ruled cells are read apart (stacked below the page), so that no text line runs across a ruling.
+    image, bands = stack_cells(scan.image, list(scan.cells), gap=round(settings.ocr_min_cell * dpi / 72))
+    data = pytesseract.image_to_data(PILImage.fromarray(image), lang=rules.language if rules else "eng", config=config,
                                      output_type=pytesseract.Output.DICT)
+    data["top"] = [page_row(bands, t) for t in data["top"]]
     words = _words(data, number, 72 / dpi, rules, settings)
-    return Page(number, width, height, tuple(words), group_lines(words, settings), ocr_skew=angle)
+    scale = 72 / dpi
+    columns = tuple((round(x * scale, 2), round(t * scale, 2), round(b * scale, 2)) for x, t, b in scan.vertical)
+    return Page(number, width, height, tuple(words), group_lines(words, settings), ocr_skew=scan.angle,
+                rulings=columns, scan_dpi=scan_dpi, ocr_seconds=round(time.perf_counter() - started, 2))
 
 
 def screen_text(path: str | Path, number: int, ocr: Ocr) -> str:

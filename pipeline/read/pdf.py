@@ -86,6 +86,14 @@ def _image_share(page: pdfplumber.page.Page) -> float:
     return min(1.0, covered / area)
 
 
+def _image_dpi(page: pdfplumber.page.Page) -> int | None:
+    """The resolution (dots per inch, across) of the largest image drawn on the page."""
+    best = max(page.images, key=lambda i: float(i["width"]) * float(i["height"]), default=None)
+    if best is None or not best.get("srcsize") or float(best["width"]) <= 0:
+        return None
+    return round(float(best["srcsize"][0]) * 72 / float(best["width"]))
+
+
 def _page_words(page: pdfplumber.page.Page, number: int, settings: Settings) -> Page:
     words = page.extract_words(
         keep_blank_chars=False,
@@ -232,6 +240,8 @@ def iter_pages(path: str | Path, pages: list[int] | None = None,
                                     f"{settings.max_page_chars:,}); not parsed")
                 result = _page_words(page, number, settings)
                 share = _image_share(page) if len(result.words) <= settings.ocr_max_words else 0.0
+                if share >= settings.ocr_min_image_share:
+                    result = dataclasses.replace(result, scan_dpi=_image_dpi(page))
                 page.close()
             except (MemoryError, ReadError):
                 raise  # the worker's memory cap, or an object explosion: too large, not corrupt
@@ -259,7 +269,8 @@ def _with_ocr(path: Path, layer: list[tuple[Page, float]], settings: Settings, o
     for page, share in layer:
         if page.number in todo:
             try:
-                out.append(ocr_page(path, page.number, page.width, page.height, ocr))  # type: ignore[arg-type]
+                out.append(ocr_page(path, page.number, page.width, page.height, ocr,  # type: ignore[arg-type]
+                                    scan_dpi=page.scan_dpi))
                 continue
             except OcrUnavailable:
                 pass
