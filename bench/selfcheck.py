@@ -10,7 +10,11 @@ with damaged copies of the rules (a column name, a record label, the appendix, a
 category scheme or a relation phrase taken away): each damage makes records come out
 wrong the way an unseen report would, and the figures say whether the warnings said so.
 
-usage: python bench/selfcheck.py PDF_DIR GOLD_DIR [--out DIR] [--no-damage]
+Scans: `--scans` builds scans of the PDFs (bench/scans.py: 200 dpi, and 150 dpi turned
+further) and gives the same figures record by record (a record's own warnings only),
+with field accuracy and OCR seconds a page.
+
+usage: python bench/selfcheck.py PDF_DIR GOLD_DIR [--out DIR] [--no-damage] [--scans]
 """
 
 from __future__ import annotations
@@ -167,7 +171,13 @@ def main() -> int:
     ap.add_argument("pdf_dir", type=Path)
     ap.add_argument("gold_dir", type=Path)
     ap.add_argument("--no-damage", action="store_true", help="only the bundled rules")
+    ap.add_argument("--scans", action="store_true", help="scans of the PDFs instead (bench/scans.py)")
     a = ap.parse_args()
+    if a.scans:
+        from bench import scans
+
+        sys.argv = [sys.argv[0], str(a.pdf_dir), str(a.gold_dir)]
+        return scans.main()
     with tempfile.TemporaryDirectory() as tmp:
         runs = run(a.pdf_dir, a.gold_dir, Path(tmp), damage=not a.no_damage)
     total = Figures()

@@ -93,6 +93,9 @@ class Settings(BaseModel):
     ocr_speck_area: int = Field(default=20, ge=0,
                                 description="OCR: a blob of ink of at most this many pixels (at 300 dpi) with no other ink "
                                             "within `ocr_speck_isolation` is a speck of the scan, removed before OCR")
+    ocr_speck_tiny: int = Field(default=9, ge=0,
+                                description="OCR: a blob of ink of at most this many pixels (at 300 dpi) is a speck wherever "
+                                            "it lies (smaller than the dot of an i of a 150 dpi scan)")
     ocr_speck_isolation: float = Field(default=2.0, ge=0, description="points: how far a speck is from any other ink")
     ocr_ruling_gap: float = Field(default=8.0, ge=0,
                                   description="points: a vertical ruling of a scan that stops for longer is two rulings")
@@ -116,6 +119,10 @@ class Settings(BaseModel):
     ocr_split_gap: float = Field(default=0.3, ge=0,
                         description="OCR: font sizes; a year range Tesseract split (\"2018/1\" \"9\"): digits closer than this "
                                     "to a piece ending in a slash and a digit or two are the same word")
+    ocr_pitch_tol: float = Field(default=0.8, gt=0,
+                                 description="OCR: points within which two line pitches are the same pitch")
+    ocr_pitch_share: float = Field(default=0.25, gt=0, le=1,
+                                   description="OCR: the least share of a page's line pitches that makes a pitch common")
     ocr_line_pitch: float = Field(default=1.15, gt=0,
                         description="OCR: lines of running text are set this many font sizes apart (Word's and LibreOffice's "
                                     "single spacing); a page's usual line pitch over it estimates its font size")

@@ -71,12 +71,12 @@ def test_assessment_forms(rules):
     assert read_assessment("Slipped", None).code is None
 
 
-def _cell(lines: list[tuple[float, str]]) -> Cell:
+def _cell(lines: list[tuple[float, str]], conf: float | None = None) -> Cell:
     out = []
     for top, text in lines:
         words, x = [], 90.0
         for t in text.split():
-            words.append(Word(t, x, x + 5 * len(t), top, top + 10, 10.0, False, 3))
+            words.append(Word(t, x, x + 5 * len(t), top, top + 10, 10.0, False, 3, conf=conf))
             x += 5 * len(t) + 3
         out.append(Line(tuple(words)))
     return Cell("recommendation", tuple(out), "col.recommendation")
@@ -95,6 +95,23 @@ def test_sub_items_and_closing_paragraph(rules):
     assert [(s.label, s.text) for s in rec.sub_items] == [("a", "review its toolkit; and"), ("ii", "publish the outcomes.")]
     assert rec.outro == "This closes the recommendation."
     assert rec.text.splitlines()[1] == "a) review its toolkit; and"
+
+
+@pytest.mark.parametrize("read,labels", [
+    (["i)", "i)", "ii)"], ["i", "ii", "iii"]),  # "ii" merged into one stroke at 150 dpi
+    (["i)", "ii)", "ii)"], ["i", "ii", "iii"]),
+    (["a)", "b)", "b)"], ["a", "b", "c"]),
+    (["a)", "c)"], ["a", "c"]),  # an item may have been lost between: left as read
+])
+def test_ocr_sub_item_labels_follow_their_series(rules, read, labels):
+    """Generated trackers scanned at 150 dpi read "ii)" as "i)" and "iii)" as "ii)"."""
+    lines = [(100 + 15.5 * k, f"{label} item {k}") for k, label in enumerate(read)]
+    rec = split_recommendation(_cell([(85, "The Council should:"), *lines], conf=90.0), rules)
+    assert [s.label for s in rec.sub_items] == labels
+    assert ("sub.ocr_sequence" in rec.rule_ids) == (labels != [r.rstrip(")") for r in read])
+    # A text layer's labels are what the report prints.
+    text = split_recommendation(_cell([(85, "The Council should:"), *lines]), rules)
+    assert [s.label for s in text.sub_items] == [r.rstrip(")") for r in read]
 
 
 def test_a_paragraph_break_inside_a_sub_item_is_not_the_closing_text(rules):

@@ -112,6 +112,12 @@ def test_doubted_labels_are_taken_from_their_neighbours():
     kept = [_block("R01", None), _block("R07", None), _block("R03", 99.0)]
     assert repair_ocr_labels(kept, 60.0) == kept
     assert dataclasses.replace(kept[0]) == kept[0]
+    # A doubted label in order with its neighbours is kept: a progress report may track
+    # R02, R04, R05 and R07 only (generated tracker scanned at 150 dpi: R07 was made R06).
+    gaps = [_block("R02", 90.0), _block("R04", 91.0), _block("R05", 90.0), _block("R07", 41.0)]
+    assert [b.label for b in repair_ocr_labels(gaps, 60.0)] == ["R02", "R04", "R05", "R07"]
+    middle = [_block("R02", 90.0), _block("R04", 30.0), _block("R05", 90.0)]
+    assert [b.label for b in repair_ocr_labels(middle, 60.0)] == ["R02", "R04", "R05"]
 
 
 def test_a_scan_with_no_table_is_screened_not_read_in_full(tmp_path, rules, monkeypatch):
@@ -138,3 +144,25 @@ def test_a_scan_with_no_table_is_screened_not_read_in_full(tmp_path, rules, monk
     monkeypatch.setattr(pipeline.read.pdf, "ocr_page", full)
     forced = extract_file(letter, rules, ocr=OcrMode.FORCE)
     assert forced.status == "no_tracking_table" and "1 page(s) OCR'd" in forced.message
+
+
+def test_font_size_is_the_pitch_within_paragraphs():
+    """Bug (generated key/value report scanned at 200 dpi, page 6): its many short paragraphs
+    put more gaps between paragraphs (15.5 pt) than lines within them (11.5 pt); the median
+    pitch made the page's type 13 pt, every line a heading, and two records were lost."""
+    from pipeline.read.ocr import _font_size
+    from pipeline.settings import DEFAULT
+
+    tops = [51.8, 63.3, 78.7, 90.3, 101.5, 117.3, 132.8, 144.3, 154.8, 172.0, 187.5, 202.4, 214.7, 230.1, 241.5,
+            258.4, 269.9, 281.4, 296.9, 308.4, 320.0, 335.4, 347.0, 358.4, 374.0, 389.4, 401.0, 412.5, 424.0, 434.4,
+            451.0, 461.6, 501.2, 517.6, 528.2, 544.6, 556.1, 572.0, 587.2, 599.7, 614.6, 626.5, 643.2, 654.8, 670.4,
+            685.7, 697.4, 708.9, 724.2, 739.7, 755.3, 770.7]
+    assert _font_size([(t, t + 9.0) for t in tops], DEFAULT) == 10.0
+    assert _font_size([(t, t + 9.0) for t in (100.0, 111.5, 123.0, 134.5, 146.0)], DEFAULT) == 10.0
+    # Page 7 of a plain report scanned at 150 dpi: 13.2 pt within paragraphs (read 12.9 to
+    # 13.5), 17.3 between them: the pitches within are spread, and still the usual ones.
+    page7 = [50.1, 63.1, 76.5, 94.0, 111.4, 128.0, 141.5, 154.4, 171.7, 212.1, 225.3, 238.3, 254.8, 271.4,
+             284.6, 296.8, 308.6, 316.7, 329.7, 343.1, 360.3, 377.6, 389.9, 408.2, 425.2, 438.2, 455.5, 473.0,
+             490.0, 507.3]
+    assert 11.2 <= _font_size([(t, t + 11.0) for t in page7], DEFAULT) <= 11.7
+    assert _font_size([(100.0, 109.0)], DEFAULT) == 9.0  # one line: its ink

@@ -91,6 +91,32 @@ def _follows(previous: str, label: str) -> bool:
     return len(previous) == len(label) == 1 and previous.isalpha() and ord(label) == ord(previous) + 1
 
 
+def _successor(label: str) -> str | None:
+    """The sub-item label after `label` in its series (None past the end)."""
+    if label in _ROMAN:
+        k = _ROMAN.index(label) + 1
+        return _ROMAN[k] if k < len(_ROMAN) else None
+    if label.isdigit():
+        return str(int(label) + 1)
+    return chr(ord(label) + 1) if len(label) == 1 and "a" <= label < "z" else None
+
+
+def _in_sequence(items: list[tuple[str, list[str]]]) -> tuple[list[tuple[str, list[str]]], bool]:
+    """OCR'd sub-items whose label breaks its series the way OCR misreads labels taken from
+    the one before, and whether any was: a label read twice ("b", "b") or an i merged or
+    split ("i", "i", "ii" for "i", "ii", "iii"). A label further on ("a", "c") is left as
+    read: the item between may have been lost."""
+    out: list[tuple[str, list[str]]] = []
+    changed = False
+    for label, lines in items:
+        if out and not _follows(out[-1][0], label):
+            expected = _successor(out[-1][0])
+            if expected is not None and (label == out[-1][0] or set(label) == set(expected) == {"i"}):
+                label, changed = expected, True
+        out.append((label, lines))
+    return out, changed
+
+
 def split_recommendation(cell: Cell | None, rules: Rules) -> RecText:
     """Split a recommendation cell into intro, labelled sub-items and closing text.
 
@@ -121,6 +147,9 @@ def split_recommendation(cell: Cell | None, rules: Rules) -> RecText:
                 items[-1][1].append(ln.text)
             else:
                 intro.append(ln.text)
+    if cell.confidence is not None:
+        items, repaired = _in_sequence(items)
+        used += ["sub.ocr_sequence"] if repaired else []
     subs = tuple(SubItem(label, join_lines(lines)) for label, lines in items)
     return RecText(join_lines(intro), subs, join_lines(outro), tuple(used))
 

@@ -62,14 +62,14 @@ class TableFinder:
         """Split a line's words among the columns: at the scan's rulings by each word's
         centre where the page has them (OCR boxes swell with specks and ruling remnants),
         else by the words' left edges."""
-        edges = self.ruled_edges(line, columns)
+        edges = self.ruled_edges(line, columns) if line.page in self.rulings else None
         parts: dict[CellField, list] = {}
         for w in line.words:
             k = 0
             tol = self.settings.edge_tol if w.conf is None else self.settings.ocr_align_tol  # OCR boxes sit off the edge
             middle = (w.x0 + w.x1) / 2
             for j, c in enumerate(columns):
-                edge = edges[j]
+                edge = edges[j] if edges is not None else None
                 if (middle >= edge) if edge is not None else (w.x0 >= c.x0 - tol):
                     k = j
             parts.setdefault(columns[k].field, []).append(w)
@@ -80,9 +80,7 @@ class TableFinder:
         the last ruling after the previous column's start and at most `ocr_align_tol` right
         of this column's header (a header may be indented or centred in its cell); None
         where there is none (a text layer's page, an unruled table, the first column)."""
-        found = self.rulings.get(line.page)
-        if not found:
-            return [None] * len(columns)
+        found = self.rulings.get(line.page, ())
         reach = line.bottom - line.top
         xs = [x for x, top, bottom in found if top - reach <= line.top and bottom + reach >= line.bottom]
         edges: list[float | None] = [None]
@@ -194,6 +192,8 @@ def repair_ocr_labels(blocks: list[RecBlock], min_conf: float) -> list[RecBlock]
             continue
         around = [(parsed[i - 1], 1)] if i > 0 else []
         around += [(parsed[i + 1], -1)] if i + 1 < len(blocks) else []
+        if m is not None and all((int(m.group(2)) - int(n.group(2))) * step > 0 for n, step in around if n is not None):
+            continue  # in order between its neighbours: a report may track R05 and R07 and not R06
         expected = {int(n.group(2)) + step for n, step in around if n is not None}
         shape = m or next((n for n, _ in around if n is not None), None)  # "ay." takes its neighbour's "R"
         if len(expected) != 1 or shape is None or (number := expected.pop()) < 0 \

@@ -15,6 +15,7 @@ import functools
 import os
 import re
 import shutil
+import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -106,18 +107,29 @@ def is_label(text: str, rules: OcrRules | None) -> bool:
 
 
 def _font_size(boxes: list[tuple[float, float]], settings: Settings) -> float:
-    """The page's usual font size from its text lines' (top, bottom) boxes: the usual pitch
-    of consecutive lines over `ocr_line_pitch` (ink heights vary with the letters and the font;
-    the pitch does not), else the usual ink height."""
+    """The page's usual font size from its text lines' (top, bottom) boxes: the pitch of
+    consecutive lines within a paragraph over `ocr_line_pitch` (ink heights vary with the
+    letters and the font; the pitch does not), else the usual ink height. Not the median
+    pitch: on a page of short paragraphs the gaps between them outnumber the lines within
+    (a key/value page read 13 pt for 10, and every line became a heading)."""
     if not boxes:
         return 10.0
     heights = sorted(b - t for t, b in boxes)
     ink = heights[len(heights) // 2]
     tops = sorted(t for t, _ in boxes)
-    pitches = sorted(d for a, b in zip(tops, tops[1:]) if 0.8 * ink <= (d := b - a) <= 1.8 * ink)
+    pitches = [d for a, b in zip(tops, tops[1:]) if 0.8 * ink <= (d := b - a) <= 1.8 * ink]
     if len(pitches) < 3:
         return round(ink, 1)
-    return round(pitches[len(pitches) // 2] / settings.ocr_line_pitch, 1)
+    # The smallest pitch that is common (at least `ocr_pitch_share` of them within
+    # `ocr_pitch_tol` of it): the lines within a paragraph; wider pitches are the gaps
+    # between paragraphs, however many. Then the median of those near it.
+    tol = settings.ocr_pitch_tol
+    pitches.sort()
+    near = [sum(abs(d - e) <= tol for e in pitches) for d in pitches]
+    enough = max(3.0, settings.ocr_pitch_share * len(pitches))
+    common = next((d for d, n in zip(pitches, near) if n >= enough), pitches[near.index(max(near))])
+    usual = statistics.median(d for d in pitches if abs(d - common) <= tol)
+    return round(usual / settings.ocr_line_pitch, 1)
 
 
 def _words(data: dict[str, list], number: int, scale: float, rules: OcrRules | None, settings: Settings) -> list[Word]:
@@ -144,9 +156,10 @@ def _words(data: dict[str, list], number: int, scale: float, rules: OcrRules | N
         text = correct(raw, rules)
         # One or two marks Tesseract is this unsure of are specks ("si", "Z", "oS"); longer
         # words it doubts are mostly real ("Council's" 23, "having" 0), and so is a record
-        # label ("ROS" 0 for "R03", checked against its neighbours later).
+        # label ("ROS" 0 for "R03", checked against its neighbours later) or a digit (the "2" of
+        # "2 – Achieved Late" read at 35; specks are gone from the image by now).
         if not text or (conf < settings.ocr_speck_confidence and len(text) <= settings.ocr_speck_chars
-                        and not is_label(text, rules)):
+                        and not is_label(text, rules) and not text.isdigit()):
             continue
         key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
         x0, width = data["left"][i] * scale, data["width"][i] * scale

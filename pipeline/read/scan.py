@@ -168,15 +168,17 @@ def _despeckle(ink: np.ndarray, dpi: int, settings: Settings) -> tuple[np.ndarra
 
     scale = dpi / BASE_DPI
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    small = stats[:, cv2.CC_STAT_AREA] <= settings.ocr_speck_area * scale * scale
-    small[0] = False  # the background
+    area = stats[:, cv2.CC_STAT_AREA]
+    tiny = area <= settings.ocr_speck_tiny * scale * scale
+    small = area <= settings.ocr_speck_area * scale * scale
+    small[0] = tiny[0] = False  # the background
     if not small.any():
         return ink, 0
     big = (ink > 0) & ~small[labels]
     radius = max(1, round(settings.ocr_speck_isolation * dpi / 72))
     near = cv2.dilate(big.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1,) * 2))
     touching = np.bincount(labels[near > 0], minlength=n) > 0
-    drop = small & ~touching
+    drop = tiny | (small & ~touching)
     out = ink.copy()
     out[drop[labels]] = 0
     return out, int(drop.sum())
