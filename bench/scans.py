@@ -32,9 +32,12 @@ from pipeline.rules import load_rules  # noqa: E402
 
 # name: (layouts scanned, dpi, angle, paper grey, blur) -- as archives hold them: office
 # scans at 200 dpi slightly turned, older ones at 150 dpi turned further, on grey paper.
+# The -b recipes cross the layouts over, to check what was tuned on the first two.
 RECIPES: dict[str, tuple[tuple[str, ...], int, float, int, float]] = {
     "200dpi": (("narrow", "boxed"), 200, 0.5, 245, 0.4),
     "150dpi-skewed": (("tracker", "plain"), 150, 1.2, 235, 0.5),
+    "200dpi-b": (("tracker", "plain", "birmingham"), 200, 0.4, 240, 0.5),
+    "150dpi-skewed-b": (("narrow", "boxed", "birmingham-large", "twoup"), 150, 1.4, 230, 0.6),
 }
 
 
@@ -155,7 +158,7 @@ def main() -> int:
     ap.add_argument("pdf_dir", type=Path)
     ap.add_argument("gold_dir", type=Path)
     ap.add_argument("out_dir", type=Path, nargs="?")
-    ap.add_argument("--recipe", action="append", choices=sorted(RECIPES))
+    ap.add_argument("--recipe", action="append", choices=sorted(RECIPES), help="default: all")
     ap.add_argument("--keep", type=Path, help="build the scans and datasets here (default: a temporary folder)")
     ap.add_argument("--score-only", action="store_true", help="PDF_DIR holds scans already ingested into OUT_DIR")
     a = ap.parse_args()
