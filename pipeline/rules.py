@@ -261,6 +261,9 @@ class OcrRules(_Strict):
     corrections: list[OcrCorrection] = []
     label_pattern: str  # a record label as OCR may read it: "ROS", "Rl2"; group 1 = its number
     label_digits: dict[str, str] = {}  # letters OCR reads for digits, in a label's number
+    # Short words kept however much Tesseract doubts them (a doubted mark that short is
+    # otherwise a speck): "by" of "supported by" read at 12 lost the relation.
+    short_words: frozenset[str] = frozenset()
     _v = field_validator("label_pattern")(_check_regex)
 
     @functools.cached_property

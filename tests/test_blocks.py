@@ -159,3 +159,15 @@ def test_scan_rulings_cut_columns_where_ocr_boxes_swell(rules):
     # A ruling that does not reach the line (another table further down) cuts nothing.
     finder.rulings = {3: ((398.0, 300.0, 560.0),)}
     assert finder.slice_line(line, columns)[CellField.RESPONSIBILITY].text == "Roads 07/11/2016"
+
+
+@pytest.mark.parametrize("footer,dropped", [
+    ("Council Commissioning and Third Sector Organisations – Progress Report Page 4 of 7", True),
+    # OCR lost "of" (key/value report scanned at 150 dpi): the footer stayed a label line and
+    # ended record R02 at the page foot, which lost its four other fields.
+    ("Council Commissioning and Third Sector Organisations — Progress Report Page 4 7", True),
+    ("Page 4 / 7", True),
+    ("Target date 2016 7", False),
+])
+def test_page_footer_furniture(rules, footer, dropped):
+    assert any(r.regex.search(footer) for r in rules.layout.furniture) == dropped

@@ -135,3 +135,34 @@ def test_header_quirks_in_other_typesettings(tmp_path, rules, font, size):
                        font=font, size=size)
     x = extract_file(pdf, rules)
     check(x.recommendations, RECS_TRUTH, RECS)
+
+
+def test_ocr_misread_header_pieces_still_name_their_columns(rules):
+    """Bug (narrow report scanned at 150 dpi): Tesseract read the header pieces "Completi"
+    as "Compileti" and "ent of" as "ent.of" (a speck): the band ended early, and the
+    Assessment column was lost from four records. OCR'd header words one letter away from
+    a column-name piece are taken as it; a speck-glued word is its parts."""
+    from pipeline.find.header import HeaderFinder
+    from pipeline.models import Line, Word
+    from pipeline.vocab import CellField
+
+    def line(top, *words):
+        return Line(tuple(Word(t, x, x + 5.2 * len(t), top, top + 9.5, 9.5, False, 4, conf=92.0) for t, x in words))
+
+    lines = [line(52.4, ("Ref.", 57.1), ("Recommendation", 89.0), ("Responsibility", 380.0), ("Target", 457.2),
+                  ("Cabinet", 513.4)),
+             line(63.4, ("Date", 457.2), ("For", 482.0), ("Member’", 513.4)),
+             line(74.7, ("Compileti", 457.2), ("s", 513.4)),
+             line(85.3, ("on", 457.2), ("Assessm", 513.4)),
+             line(96.2, ("ent.of", 513.4)),
+             line(108.2, ("Progress", 513.4)),
+             line(123.4, ("R02", 57.1), ("The", 89.0), ("City", 110.0), ("Council", 132.0))]
+    found = HeaderFinder(rules, rules.layout.settings).headers(lines)
+    assert len(found) == 1 and (found[0].start, found[0].n_lines) == (0, 6)
+    assert [c.field for c in found[0].columns] == [CellField.NUMBER, CellField.RECOMMENDATION,
+                                                   CellField.RESPONSIBILITY, CellField.TARGET, CellField.ASSESSMENT]
+    # The lines keep what was read; only the header finder's view is snapped.
+    assert lines[2].words[0].text == "Compileti"
+    vocab = ColumnVocabulary(rules)
+    assert vocab.snap("Compileti", 5) == "completi" and vocab.snap("Complete", 5) == "Complete"
+    assert vocab.snap("Recycling", 5) == "Recycling"

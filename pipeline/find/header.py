@@ -10,6 +10,7 @@ wording lives here: every word comes from the rules.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 
@@ -58,6 +59,27 @@ class ColumnVocabulary:
         self.prefixes = frozenset(w[:k] for w in self.strong for k in range(3, len(w)))
         self.suffixes = frozenset(w[k:] for w in self.words for k in range(1, len(w)))
 
+    @functools.cached_property
+    def _by_length(self) -> dict[int, list[str]]:
+        """Column-name words and pieces of them, by length (for `snap`)."""
+        out: dict[int, list[str]] = {}
+        for w in self.words | self.prefixes | self.suffixes:
+            out.setdefault(len(w), []).append(w)
+        return out
+
+    def snap(self, word: str, min_length: int) -> str:
+        """An OCR'd word one letter away from a single column-name word or piece of one
+        (`min_length` letters or more), as that: "Compileti" is "completi" of "Completion"
+        broken over lines. Other words as they are."""
+        w = norm(word)
+        if len(w) < min_length or self.is_header_word(w):
+            return word
+        from spacy.matcher.levenshtein import levenshtein
+
+        near = {c for n in (len(w) - 1, len(w), len(w) + 1) for c in self._by_length.get(n, ())
+                if levenshtein(w, c) <= 1}
+        return near.pop() if len(near) == 1 else word
+
     def is_strong(self, word: str) -> bool:
         """A column-name word, or the first piece (4+ letters) of one broken over lines."""
         w = norm(word)
@@ -70,12 +92,12 @@ class ColumnVocabulary:
 
     def is_header_word(self, word: str) -> bool:
         """A word a header cell may hold: a column-name word or a piece of one."""
-        w = norm(word)
-        return not w or w in self.words or w in self.prefixes or w in self.suffixes
+        # Each part of a word OCR glued with a speck ("ent.of"): each must be one.
+        return all(p in self.words or p in self.prefixes or p in self.suffixes for p in norm(word).split())
 
     def _joins(self, left: str, right: str) -> bool:
-        a, b = norm(left.rstrip("-")), norm(right)
-        if not a or not b or " " in a or " " in b:
+        a, b = norm(left.rstrip("-")), norm(right).split(" ", 1)[0]  # "ent.of": its first part
+        if not a or not b or " " in a:
             return False
         joined = a + b
         if joined in self.words:
@@ -222,12 +244,25 @@ def _group_segments(band: list[list[Line]], tol: float) -> list[list[Line]]:
 
 
 class HeaderFinder:
-    """Finds header rows among a page's lines for one rule set."""
+    """Finds header rows among a page's lines for one rule set.
+
+    OCR'd lines are looked at with their words snapped to the column vocabulary
+    (`ColumnVocabulary.snap`); the lines themselves, and so the cells, keep what was read.
+    """
 
     def __init__(self, rules: Rules, settings: Settings):
         self.rules = rules
         self.settings = settings
         self.vocab = ColumnVocabulary(rules)
+
+    def _view(self, lines: list[Line]) -> list[Line]:
+        """`lines` with the words of OCR'd ones snapped to the column vocabulary."""
+        if not any(w.conf is not None for ln in lines for w in ln.words[:1]):
+            return lines
+        n = self.settings.ocr_fuzzy_min_length
+        return [Line(tuple(dataclasses.replace(w, text=t) if (t := self.vocab.snap(w.text, n)) != w.text else w
+                           for w in ln.words)) if any(w.conf is not None for w in ln.words) else ln
+                for ln in lines]
 
     def _headerish(self, first: Line, ln: Line, above: bool = False) -> bool:
         if first.bold and ln.bold and not above:
@@ -265,6 +300,7 @@ class HeaderFinder:
         break, though they name too few columns alone (in narrow columns every name but
         "Ref" and "Recommendation" may be broken mid-word: "Responsibi", "Assessmen"): the
         index of its first line, or None. `continued` on the next page decides."""
+        lines = self._view(lines)
         limit = self.settings.max_header_lines
         for k in range(max(0, len(lines) - limit + 1), len(lines)):
             first, band = lines[k], lines[k:]
@@ -277,6 +313,7 @@ class HeaderFinder:
     def continued(self, band: list[Line], lines: list[Line], space: float) -> Header | None:
         """A header row `band` that ended its page, going on at the top of the next page
         (`lines`): the header over both, its `start`/`n_lines` the lines taken from `lines`."""
+        band, lines = self._view(band), self._view(lines)
         n = 0
         while n < len(lines) and len(band) + n < self.settings.max_header_lines and self._headerish(band[0], lines[n]) \
                 and (n == 0 or self._close(lines[n - 1], lines[n])):
@@ -314,6 +351,7 @@ class HeaderFinder:
         """Every header row among `lines` (one page), top to bottom, not overlapping."""
         found: list[Header] = []
         space = word_space(lines, self.settings)
+        lines = self._view(lines)
         i = 0
         while i < len(lines):
             h = self.header_at(lines, i, space)

@@ -3,9 +3,9 @@
 Part of the reading stage: a scanned page comes out as the same `Page` of `Word`s a text
 PDF gives (positions in PDF points), so every later stage is the same. The page is
 rendered with pypdfium2, cleaned (`scan.py`: straightened, binarised, rulings and specks
-removed), read by Tesseract (through
-pytesseract) and corrected by the OCR rules of `rules/ocr.yaml`. Each word keeps
-Tesseract's confidence (0-100); words of a text layer have none.
+removed), read by Tesseract (through pytesseract), its ruled cells apart from the rest,
+and corrected by the OCR rules of `rules/ocr.yaml`. Each word keeps Tesseract's
+confidence (0-100); words of a text layer have none.
 """
 
 from __future__ import annotations
@@ -159,7 +159,8 @@ def _words(data: dict[str, list], number: int, scale: float, rules: OcrRules | N
         # label ("ROS" 0 for "R03", checked against its neighbours later) or a digit (the "2" of
         # "2 – Achieved Late" read at 35; specks are gone from the image by now).
         if not text or (conf < settings.ocr_speck_confidence and len(text) <= settings.ocr_speck_chars
-                        and not is_label(text, rules) and not text.isdigit()):
+                        and not is_label(text, rules) and not text.isdigit()
+                        and not (rules is not None and text.casefold() in rules.short_words)):
             continue
         key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
         x0, width = data["left"][i] * scale, data["width"][i] * scale
@@ -211,8 +212,8 @@ def ocr_page(path: str | Path, number: int, width: float, height: float, ocr: Oc
     data = pytesseract.image_to_data(PILImage.fromarray(image), lang=rules.language if rules else "eng", config=config,
                                      output_type=pytesseract.Output.DICT)
     data["top"] = [page_row(bands, t) for t in data["top"]]
-    words = _words(data, number, 72 / dpi, rules, settings)
     scale = 72 / dpi
+    words = _words(data, number, scale, rules, settings)
     columns = tuple((round(x * scale, 2), round(t * scale, 2), round(b * scale, 2)) for x, t, b in scan.vertical)
     return Page(number, width, height, tuple(words), group_lines(words, settings), ocr_skew=scan.angle,
                 rulings=columns, scan_dpi=scan_dpi, ocr_seconds=round(time.perf_counter() - started, 2))
