@@ -264,11 +264,17 @@ class OcrRules(_Strict):
     # Short words kept however much Tesseract doubts them (a doubted mark that short is
     # otherwise a speck): "by" of "supported by" read at 12 lost the relation.
     short_words: frozenset[str] = frozenset()
-    _v = field_validator("label_pattern")(_check_regex)
+    # A sub-item label as OCR reads it ("c)", "i)"): kept however doubted, as record labels are.
+    sub_label_pattern: str = r"^\(?(?:[a-z]|[ivx]{1,4}|\d{1,2})\)$"
+    _v = field_validator("label_pattern", "sub_label_pattern")(_check_regex)
 
     @functools.cached_property
     def label_regex(self) -> re.Pattern[str]:
         return re.compile(self.label_pattern)
+
+    @functools.cached_property
+    def sub_label_regex(self) -> re.Pattern[str]:
+        return re.compile(self.sub_label_pattern)
 
     @field_validator("label_digits")
     @classmethod

@@ -99,3 +99,44 @@ def test_selfcheck_figures_over_the_public_fixtures(public_out, tmp_path):
     ingest(pdfs, tmp_path / "out", load_rules(damaged), workers=1)
     fig = figures(FIXTURES / "gold", tmp_path / "out")
     assert fig.wrong == sum(len(gold_for(p)["recommendations"]) for p in pdfs) == fig.wrong_flagged
+
+
+def _ocr_block(cells: dict, conf: float = 92.0):
+    """A scanned record built in code: each cell's lines of words with a confidence."""
+    from pipeline.models import Cell, Line, RecBlock, Word
+    from pipeline.vocab import CellField
+
+    out = []
+    for fld, lines in cells.items():
+        built = []
+        for k, text in enumerate(lines):
+            x, words = 90.0, []
+            for t in text.split():
+                c = conf if not t.startswith("~") else 20.0  # "~word": a word Tesseract doubted
+                words.append(Word(t.lstrip("~"), x, x + 5 * len(t), 100 + 12 * k, 110 + 12 * k, 10.0, False, 3, conf=c))
+                x += 5 * len(t) + 3
+            built.append(Line(tuple(words)))
+        out.append(Cell(CellField(fld), tuple(built), f"col.{fld}"))
+    return RecBlock("R04", "label.r_number", "tracker", tuple(out), "hdr", frozenset(CellField(f) for f in cells))
+
+
+@pytest.mark.parametrize("recommendation,responsibility,expected", [
+    # Item c)'s label was read at 30 and dropped: c ran into b (plain report scanned at 200 dpi).
+    (["That the service is reviewed, including:", "a) an online facility;", "b) a reduced charge; and",
+      "a trial of skip days."], ["Cabinet Member for Clean Streets"], []),
+    (["That the specification be revised so that:", "visits are commissioned for tasks; and",
+      "ii) the reason is recorded."], ["Cabinet Member for Clean Streets"], ["ocr_sub_items: ii"]),
+    (["That the service is reviewed, including:", "a) an online facility;", "c) a reduced charge."],
+     ["Cabinet Member for Clean Streets"], ["ocr_sub_items: a, c"]),
+    (["That the service is reviewed."], ["Cabinet Member ~FOF Commissioning"], ["ocr_doubted: responsibility 'FOF' 20"]),
+    (["That the service is reviewed."], ["Cabinet Member for Clean Streets"], []),
+])
+def test_scanned_record_warnings(rules, recommendation, responsibility, expected):
+    from pipeline.fields.check import record_warnings
+    from pipeline.fields.normalise import recommendation as normalise
+
+    scheme = rules.schemes["birmingham"]
+    block = _ocr_block({"recommendation": recommendation, "responsibility": responsibility, "target": ["October 2015"],
+                        "assessment": ["1 – Achieved Fully"], "evidence": ["Done."]})
+    rec = normalise(block, scheme, rules)
+    assert record_warnings(block, rec, scheme, rules) == expected

@@ -79,7 +79,8 @@ def test_text_pdfs_never_pay_for_ocr(rules, monkeypatch):
     (",", ""), ("Recommendation", "Recommendation"), ("2016", "2016"),
     # Seen in the public scans at 150 and 200 dpi: a sub-item label's second i, a bracket,
     # a speck in a quarter, a speck read as a symbol.
-    ("it)", "ii)"), ("iil)", "iii)"), ("lii)", "iii)"), ("11)", "11)"), ("‘i)", "i)"), ("-with", "with"), ("-2016", "-2016"), ("ii}", "ii)"), ("(b]", "(b)"), ("Q?2", "Q2"), ("©", ""),
+    ("it)", "ii)"), ("iil)", "iii)"), ("lii)", "iii)"), ("11)", "11)"), ("‘i)", "i)"), ("-with", "with"),
+    ("-2016", "-2016"), ("ii}", "ii)"), ("(b]", "(b)"), ("Q?2", "Q2"), ("©", ""),
     ("it", "it"), ("Q2", "Q2"), ("(2016)", "(2016)"),
 ])
 def test_ocr_corrections(rules, read, fixed):
@@ -199,10 +200,11 @@ def test_public_scan_at_150_dpi_skewed_matches_gold(rules):
 def test_doubted_short_words_are_specks_unless_words(rules):
     """Bug (birmingham-large scanned at 150 dpi): "supported by Legal Services" had its "by"
     read at confidence 12 and dropped as a speck, so Legal Services became part of the lead.
-    Short words of `short_words`, and digits, are kept however doubted; other marks go."""
+    Short words of `short_words`, digits and sub-item labels ("c)" of a plain report scanned
+    at 200 dpi, read at 30: item c ran into b) are kept however doubted; other marks go."""
     from pipeline.read.ocr import _words
 
-    texts = [("supported", 12), ("by", 12), ("Legal", 90), ("si", 12), ("2", 30), ("Z", 20)]
+    texts = [("supported", 12), ("by", 12), ("Legal", 90), ("si", 12), ("2", 30), ("Z", 20), ("c)", 25)]
     data: dict[str, list] = {"level": [], "text": [], "conf": [], "left": [], "top": [], "width": [], "height": [],
                              "block_num": [], "par_num": [], "line_num": []}
     for k, (t, c) in enumerate(texts):
@@ -210,4 +212,4 @@ def test_doubted_short_words_are_specks_unless_words(rules):
                        ("height", 30), ("block_num", 1), ("par_num", 1), ("line_num", 1)):
             data[key].append(v)
     words = _words(data, 1, 72 / 300, rules.ocr, rules.layout.settings)
-    assert [w.text for w in words] == ["supported", "by", "Legal", "2"]
+    assert [w.text for w in words] == ["supported", "by", "Legal", "2", "c)"]

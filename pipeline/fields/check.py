@@ -28,7 +28,9 @@ with `warnings`, each `code: detail`.  The codes (stable; `scrutiny check` lists
   (0-100) below `Settings.ocr_min_confidence`;
 - `ocr_doubted: <field> '<word>' <n> (+k)`: Tesseract doubted a word of a field (confidence
   below `ocr_doubted_word`): any word of a short field, more than `ocr_doubted_share` of
-  a recommendation's or evidence's words.
+  a recommendation's or evidence's words;
+- `ocr_sub_items: <labels>`: an OCR'd recommendation's sub-item labels do not run in order
+  from a, i or 1 (one was misread, or lost with the start of its line).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ import dataclasses
 import statistics
 from collections import Counter
 
-from pipeline.fields.split import read_assessment
+from pipeline.fields.split import in_series, read_assessment
 from pipeline.models import RecBlock, Recommendation
 from pipeline.rules import Rules, Scheme
 from pipeline.text import fold
@@ -48,7 +50,8 @@ EMPTY = {CellField.RECOMMENDATION: "no_recommendation_text", CellField.RESPONSIB
          CellField.TARGET: "no_target", CellField.ASSESSMENT: "no_category", CellField.EVIDENCE: "no_evidence"}
 CODES = ("no_cover", "no_title", "unknown_scheme", "scheme_unconfirmed", "scheme_from_report", "column_missing",
          *EMPTY.values(), "unmatched_assessment", "unparsed_target",
-         "no_anticipated_date", "runs_into_next", "repeated_label", "long_cell", "ocr_label", "low_ocr_confidence", "ocr_doubted")
+         "no_anticipated_date", "runs_into_next", "repeated_label", "long_cell", "ocr_label", "low_ocr_confidence", "ocr_doubted",
+         "ocr_sub_items")
 LONG = (CellField.RECOMMENDATION, CellField.EVIDENCE)  # fields scored as text, not as values
 
 
@@ -92,6 +95,10 @@ def record_warnings(block: RecBlock, rec: Recommendation, scheme: Scheme | None,
     if block.label_read is not None:
         out.append(f"ocr_label: read {block.label_read}, taken as {block.label} from its neighbours")
     settings = rules.layout.settings
+    rec_cell = block.cell(CellField.RECOMMENDATION)
+    labels = [s.label for s in rec.sub_items]
+    if rec_cell is not None and rec_cell.confidence is not None and not in_series(labels):
+        out.append(f"ocr_sub_items: {', '.join(labels)}")  # a label misread, or lost with its line's start
     for cell in block.cells:
         conf = cell.confidence
         if conf is None:

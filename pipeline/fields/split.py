@@ -91,6 +91,11 @@ def _follows(previous: str, label: str) -> bool:
     return len(previous) == len(label) == 1 and previous.isalpha() and ord(label) == ord(previous) + 1
 
 
+def in_series(labels: list[str]) -> bool:
+    """Whether sub-item labels run in order from the first of their series (a, i or 1)."""
+    return not labels or (labels[0] in ("a", "i", "1") and all(_follows(a, b) for a, b in zip(labels, labels[1:])))
+
+
 def _successor(label: str) -> str | None:
     """The sub-item label after `label` in its series (None past the end)."""
     if label in _ROMAN:

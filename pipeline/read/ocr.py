@@ -160,7 +160,8 @@ def _words(data: dict[str, list], number: int, scale: float, rules: OcrRules | N
         # "2 – Achieved Late" read at 35; specks are gone from the image by now).
         if not text or (conf < settings.ocr_speck_confidence and len(text) <= settings.ocr_speck_chars
                         and not is_label(text, rules) and not text.isdigit()
-                        and not (rules is not None and text.casefold() in rules.short_words)):
+                        and not (rules is not None and (text.casefold() in rules.short_words
+                                                        or rules.sub_label_regex.match(text)))):
             continue
         key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
         x0, width = data["left"][i] * scale, data["width"][i] * scale
