@@ -15,6 +15,26 @@ import re
 _WS = re.compile(r"\s+")
 
 
+@functools.lru_cache(maxsize=1)
+def _english() -> frozenset[str]:
+    from spellchecker import SpellChecker  # an English word list shipped inside the package
+
+    return frozenset(SpellChecker().word_frequency.keys())
+
+
+_EDGE_PUNCT = re.compile(r"^[^\w]+|[^\w]+$")
+
+
+def strip_punct(word: str) -> str:
+    """`word` without the punctuation at its ends ("(FIIB)." -> "FIIB")."""
+    return _EDGE_PUNCT.sub("", word)
+
+
+def is_english(word: str) -> bool:
+    """Whether `word` (its end punctuation aside, any case) is in an English word list."""
+    return strip_punct(word).casefold() in _english()
+
+
 def clean(text: str) -> str:
     """`text` with runs of whitespace as one space, stripped."""
     return _WS.sub(" ", text).strip()

@@ -130,13 +130,31 @@ def _ocr_block(cells: dict, conf: float = 92.0):
      ["Cabinet Member for Clean Streets"], ["ocr_sub_items: a, c"]),
     (["That the service is reviewed."], ["Cabinet Member ~FOF Commissioning"], ["ocr_doubted: responsibility 'FOF' 20"]),
     (["That the service is reviewed."], ["Cabinet Member for Clean Streets"], []),
+    # Read with confidence, and wrong (plain report scanned at 200 dpi): no word list holds it.
+    (["That the service is reviewed."], ["Ward Councillors and schoot governing bodies"],
+     ["ocr_unknown_word: responsibility 'schoot'"]),
+    (["That the service is reviewed."], ["Healthwatch Stockton-on-Tees and NHS Foundation Trust"], []),
 ])
 def test_scanned_record_warnings(rules, recommendation, responsibility, expected):
+    _check_scanned(rules, recommendation, responsibility, ["October 2015"], expected)
+
+
+@pytest.mark.parametrize("target,expected", [
+    # "Completed" misread: November 2016 became a second target date (narrow scan at 150 dpi).
+    (["March 2017", "Compieted November 2016"], ["ocr_unknown_word: target 'Compieted'"]),
+    (["Interim evaluation Report – October 2015", "Completed January 2016"], []),
+    (["Q2 2016/17 Ongoing"], []),
+])
+def test_scanned_target_warnings(rules, target, expected):
+    _check_scanned(rules, ["That the service is reviewed."], ["Cabinet Member"], target, expected)
+
+
+def _check_scanned(rules, recommendation, responsibility, target, expected):
     from pipeline.fields.check import record_warnings
     from pipeline.fields.normalise import recommendation as normalise
 
     scheme = rules.schemes["birmingham"]
-    block = _ocr_block({"recommendation": recommendation, "responsibility": responsibility, "target": ["October 2015"],
+    block = _ocr_block({"recommendation": recommendation, "responsibility": responsibility, "target": target,
                         "assessment": ["1 – Achieved Fully"], "evidence": ["Done."]})
     rec = normalise(block, scheme, rules)
     assert record_warnings(block, rec, scheme, rules) == expected

@@ -29,6 +29,9 @@ with `warnings`, each `code: detail`.  The codes (stable; `scrutiny check` lists
 - `ocr_doubted: <field> '<word>' <n> (+k)`: Tesseract doubted a word of a field (confidence
   below `ocr_doubted_word`): any word of a short field, more than `ocr_doubted_share` of
   a recommendation's or evidence's words;
+- `ocr_unknown_word: <field> '<word>' (+k)`: an OCR'd target holds a word, or an OCR'd
+  responsibility a lower-case word, that no English word list holds (Tesseract misread it
+  with confidence);
 - `ocr_sub_items: <labels>`: an OCR'd recommendation's sub-item labels do not run in order
   from a, i or 1 (one was misread, or lost with the start of its line).
 """
@@ -42,7 +45,7 @@ from collections import Counter
 from pipeline.fields.split import in_series, read_assessment
 from pipeline.models import RecBlock, Recommendation
 from pipeline.rules import Rules, Scheme
-from pipeline.text import fold
+from pipeline.text import fold, is_english, strip_punct
 from pipeline.vocab import CellField
 
 # The fields a record needs, by the column that fills them, and the warning for an empty cell.
@@ -51,7 +54,7 @@ EMPTY = {CellField.RECOMMENDATION: "no_recommendation_text", CellField.RESPONSIB
 CODES = ("no_cover", "no_title", "unknown_scheme", "scheme_unconfirmed", "scheme_from_report", "column_missing",
          *EMPTY.values(), "unmatched_assessment", "unparsed_target",
          "no_anticipated_date", "runs_into_next", "repeated_label", "long_cell", "ocr_label", "low_ocr_confidence", "ocr_doubted",
-         "ocr_sub_items")
+         "ocr_sub_items", "ocr_unknown_word")
 LONG = (CellField.RECOMMENDATION, CellField.EVIDENCE)  # fields scored as text, not as values
 
 
@@ -99,6 +102,19 @@ def record_warnings(block: RecBlock, rec: Recommendation, scheme: Scheme | None,
     labels = [s.label for s in rec.sub_items]
     if rec_cell is not None and rec_cell.confidence is not None and not in_series(labels):
         out.append(f"ocr_sub_items: {', '.join(labels)}")  # a label misread, or lost with its line's start
+    for name, lower_only in ((CellField.RESPONSIBILITY, True), (CellField.TARGET, False)):
+        cell = block.cell(name)
+        if cell is None or cell.confidence is None:
+            continue
+        # A word no English word list holds was misread with a confidence `ocr_doubted`
+        # cannot see ("schoot", "Compieted"); in a responsibility only lower-case ones, as
+        # names are capitalised.
+        unknown = [p for w in cell.text.replace("-", " ").split()
+                   if len(p := strip_punct(w)) >= 3 and p.isalpha() and (p.islower() or not lower_only)
+                   and not is_english(p)]
+        if unknown:
+            out.append(f"ocr_unknown_word: {name} '{_short(unknown[0], 20)}'"
+                       + (f" (+{len(unknown) - 1})" if len(unknown) > 1 else ""))
     for cell in block.cells:
         conf = cell.confidence
         if conf is None:

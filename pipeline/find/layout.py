@@ -7,7 +7,6 @@ page numbers dropped, so that no field ever contains them.
 
 from __future__ import annotations
 
-import functools
 import re
 import statistics
 from collections import Counter
@@ -16,6 +15,7 @@ from collections.abc import Callable
 from pipeline.models import Line, Page, Word
 from pipeline.rules import Rules
 from pipeline.settings import DEFAULT, Settings
+from pipeline.text import is_english, strip_punct
 
 _DIGITS = re.compile(r"\d+")
 
@@ -101,18 +101,6 @@ def section_end(line: Line, body_size: float, rules: Rules) -> bool:
     return any(r.regex.match(line.text) for r in rules.layout.section_end)
 
 
-@functools.lru_cache(maxsize=1)
-def _english() -> frozenset[str]:
-    from spellchecker import SpellChecker  # an English word list shipped inside the package
-
-    return frozenset(SpellChecker().word_frequency.keys())
-
-
-_EDGE_PUNCT = re.compile(r"^[^\w]+|[^\w]+$")
-
-
-def _known(word: str) -> bool:
-    return _EDGE_PUNCT.sub("", word).casefold() in _english()
 
 
 _OPEN_NUMBER = re.compile(r"\d[/.\-]\d*$")  # "2018/", "2018/1", "30/09/201": a date or year range cut short
@@ -124,9 +112,9 @@ def _broken(piece: str, rest: str) -> bool:
     rest is not ("Communication" / "s")."""
     if _OPEN_NUMBER.search(piece) and rest[:1].isdigit():
         return True
-    if not (piece[-1:].isalpha() and rest[:1].islower()) or not _known(piece + rest):
+    if not (piece[-1:].isalpha() and rest[:1].islower()) or not is_english(piece + rest):
         return False
-    return not _known(piece) or (len(piece) >= 4 and (not _known(rest) or len(_EDGE_PUNCT.sub("", rest)) <= 2))
+    return not is_english(piece) or (len(piece) >= 4 and (not is_english(rest) or len(strip_punct(rest)) <= 2))
 
 
 def rejoin_broken_words(lines: tuple[Line, ...] | list[Line]) -> tuple[Line, ...]:
