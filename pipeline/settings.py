@@ -101,7 +101,7 @@ class Settings(BaseModel):
                                   description="points: a vertical ruling of a scan that stops for longer is two rulings")
     ocr_min_cell: float = Field(default=8.0, ge=1,
                                 description="points: the least width and height of a scan's ruled cell read on its own")
-    ocr_doubted_word: float = Field(default=50.0, ge=0, le=100,
+    ocr_doubted_word: float = Field(default=60.0, ge=0, le=100,
                                     description="OCR: a word read with less confidence (0-100) is doubted (`ocr_doubted` warning)")
     ocr_doubted_share: float = Field(default=0.03, ge=0, le=1,
                                      description="OCR: the share of a long text's words that may be doubted without a warning")

@@ -158,3 +158,22 @@ def _check_scanned(rules, recommendation, responsibility, target, expected):
                         "assessment": ["1 – Achieved Fully"], "evidence": ["Done."]})
     rec = normalise(block, scheme, rules)
     assert record_warnings(block, rec, scheme, rules) == expected
+
+
+def test_a_name_misread_once_is_warned(rules):
+    """Bug (narrow report scanned at 150 dpi): "Hartlepool" read "Hartiepool" in one
+    responsibility, with confidence; the same document reads it right elsewhere."""
+    from pipeline.fields.check import check_records
+    from pipeline.fields.normalise import recommendation as normalise
+
+    scheme = rules.schemes["stockton"]
+    cells = {"recommendation": ["That discharge is planned."], "target": ["Ongoing"], "assessment": ["2 – On Track"]}
+    blocks = [_ocr_block({**cells, "responsibility": ["Director working with North Tees and Hartiepool NHS Trust"],
+                          "evidence": ["Hartlepool and Veolia met in May."]}),
+              _ocr_block({**cells, "responsibility": ["Director working with Hartlepool Council and Veolia"],
+                          "evidence": ["Done."]})]
+    recs = tuple(normalise(b, scheme, rules) for b in blocks)
+    warned = check_records(blocks, recs, scheme, rules)
+    assert [w for w in warned[0].warnings if w.startswith("ocr_unknown")] == [
+        "ocr_unknown_word: responsibility 'Hartiepool' (Hartlepool?)"]
+    assert not [w for w in warned[1].warnings if w.startswith("ocr_unknown")]  # Veolia: read alike throughout

@@ -132,6 +132,26 @@ def record_warnings(block: RecBlock, rec: Recommendation, scheme: Scheme | None,
     return out
 
 
+def _misread_names(block: RecBlock, seen: Counter[str], min_length: int) -> list[str]:
+    """`ocr_unknown_word` for a capitalised word of an OCR'd responsibility that no word list
+    holds, read once in the document and one letter away from a word read more often in it
+    ("Hartiepool" beside "Hartlepool" elsewhere): a name misread. Names read the same way
+    throughout ("Veolia") are not doubted."""
+    cell = block.cell(CellField.RESPONSIBILITY)
+    if cell is None or cell.confidence is None:
+        return []
+    from spacy.matcher.levenshtein import levenshtein
+
+    for w in (w for ln in cell.lines for w in ln.words):
+        name = strip_punct(w.text)
+        if len(name) < min_length or not name[:1].isupper() or seen[w.text] > 1 or is_english(name):
+            continue
+        near = [o for o, n in seen.items() if n > 1 and abs(len(o) - len(w.text)) <= 1 and levenshtein(o, w.text) == 1]
+        if near:
+            return [f"ocr_unknown_word: responsibility '{_short(name, 20)}' ({strip_punct(near[0])}?)"]
+    return []
+
+
 def check_records(blocks: list[RecBlock] | tuple[RecBlock, ...], recs: tuple[Recommendation, ...],
                   scheme: Scheme | None, rules: Rules, scheme_confirmed: bool = True,
                   scheme_printed: bool = False) -> tuple[Recommendation, ...]:
@@ -142,9 +162,11 @@ def check_records(blocks: list[RecBlock] | tuple[RecBlock, ...], recs: tuple[Rec
     ids = Counter((fold(r.review_title), r.rec_id) for r in recs)  # a tracker over reviews repeats labels across them
     lengths = {name: [len(_cell_text(b, name)) for b in blocks] for name in EMPTY}
     medians = {name: statistics.median(v) for name, v in lengths.items() if len(v) >= 3}
+    seen = Counter(w.text for b in blocks for c in b.cells for ln in c.lines for w in ln.words if w.conf is not None)
     out = []
     for k, (block, rec) in enumerate(zip(blocks, recs)):
         warnings = record_warnings(block, rec, scheme, rules)
+        warnings += _misread_names(block, seen, settings.ocr_fuzzy_min_length)
         if scheme is not None and not scheme_confirmed:
             warnings.insert(0, f"scheme_unconfirmed: {scheme.id} (the council's default; nothing printed confirms it)")
         if scheme is not None and scheme_printed:
