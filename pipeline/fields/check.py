@@ -134,9 +134,9 @@ def record_warnings(block: RecBlock, rec: Recommendation, scheme: Scheme | None,
 
 def _misread_names(block: RecBlock, seen: Counter[str], min_length: int) -> list[str]:
     """`ocr_unknown_word` for a capitalised word of an OCR'd responsibility that no word list
-    holds, read once in the document and one letter away from a word read more often in it
-    ("Hartiepool" beside "Hartlepool" elsewhere): a name misread. Names read the same way
-    throughout ("Veolia") are not doubted."""
+    holds, read once in the document and one letter away from another word read in it
+    ("Hartiepool" beside "Hartlepool" elsewhere): a name read two ways was misread at least
+    once. Names read the same way throughout ("Veolia") are not doubted."""
     cell = block.cell(CellField.RESPONSIBILITY)
     if cell is None or cell.confidence is None:
         return []
@@ -146,7 +146,7 @@ def _misread_names(block: RecBlock, seen: Counter[str], min_length: int) -> list
         name = strip_punct(w.text)
         if len(name) < min_length or not name[:1].isupper() or seen[w.text] > 1 or is_english(name):
             continue
-        near = [o for o, n in seen.items() if n > 1 and abs(len(o) - len(w.text)) <= 1 and levenshtein(o, w.text) == 1]
+        near = [o for o in seen if abs(len(o) - len(w.text)) <= 1 and levenshtein(o, w.text) == 1]
         if near:
             return [f"ocr_unknown_word: responsibility '{_short(name, 20)}' ({strip_punct(near[0])}?)"]
     return []
