@@ -162,11 +162,13 @@ def check_records(blocks: list[RecBlock] | tuple[RecBlock, ...], recs: tuple[Rec
     ids = Counter((fold(r.review_title), r.rec_id) for r in recs)  # a tracker over reviews repeats labels across them
     lengths = {name: [len(_cell_text(b, name)) for b in blocks] for name in EMPTY}
     medians = {name: statistics.median(v) for name, v in lengths.items() if len(v) >= 3}
-    seen = Counter(w.text for b in blocks for c in b.cells for ln in c.lines for w in ln.words if w.conf is not None)
+    # The words read by OCR in the whole table (none for a text layer: nothing to count).
+    ocr = any(w.conf is not None for b in blocks[:1] for c in b.cells[:1] for ln in c.lines[:1] for w in ln.words[:1])
+    seen = Counter(w.text for b in blocks for c in b.cells for ln in c.lines for w in ln.words) if ocr else Counter()
     out = []
     for k, (block, rec) in enumerate(zip(blocks, recs)):
         warnings = record_warnings(block, rec, scheme, rules)
-        warnings += _misread_names(block, seen, settings.ocr_fuzzy_min_length)
+        warnings += _misread_names(block, seen, settings.ocr_fuzzy_min_length) if ocr else []
         if scheme is not None and not scheme_confirmed:
             warnings.insert(0, f"scheme_unconfirmed: {scheme.id} (the council's default; nothing printed confirms it)")
         if scheme is not None and scheme_printed:

@@ -92,8 +92,11 @@ class ColumnVocabulary:
 
     def is_header_word(self, word: str) -> bool:
         """A word a header cell may hold: a column-name word or a piece of one."""
+        w = norm(word)
+        if not w or w in self.words or w in self.prefixes or w in self.suffixes:
+            return True
         # Each part of a word OCR glued with a speck ("ent.of"): each must be one.
-        return all(p in self.words or p in self.prefixes or p in self.suffixes for p in norm(word).split())
+        return " " in w and all(p in self.words or p in self.prefixes or p in self.suffixes for p in w.split())
 
     def _joins(self, left: str, right: str) -> bool:
         a, b = norm(left.rstrip("-")), norm(right).split(" ", 1)[0]  # "ent.of": its first part
