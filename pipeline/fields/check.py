@@ -32,13 +32,15 @@ with `warnings`, each `code: detail`.  The codes (stable; `scrutiny check` lists
 - `ocr_unknown_word: <field> '<word>' (+k)`: an OCR'd target holds a word, or an OCR'd
   responsibility a lower-case word, that no English word list holds (Tesseract misread it
   with confidence);
-- `ocr_sub_items: <labels>`: an OCR'd recommendation's sub-item labels do not run in order
-  from a, i or 1 (one was misread, or lost with the start of its line).
+- `ocr_sub_items: <labels> [(<label> runs on past '; and')]`: an OCR'd recommendation's
+  sub-item labels do not run in order from a, i or 1, or an item goes on after "; and"
+  (one was misread, or lost with the start of its line).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 import statistics
 from collections import Counter
 
@@ -55,7 +57,8 @@ CODES = ("no_cover", "no_title", "unknown_scheme", "scheme_unconfirmed", "scheme
          *EMPTY.values(), "unmatched_assessment", "unparsed_target",
          "no_anticipated_date", "runs_into_next", "repeated_label", "long_cell", "ocr_label", "low_ocr_confidence", "ocr_doubted",
          "ocr_sub_items", "ocr_unknown_word")
-LONG = (CellField.RECOMMENDATION, CellField.EVIDENCE)  # fields scored as text, not as values
+LONG = (CellField.RECOMMENDATION, CellField.EVIDENCE)
+_RUN_ON = re.compile(r";\s+(?:and|or)\s+\S")  # "; and" with more of the item after it  # fields scored as text, not as values
 
 
 def _short(text: str, n: int = 60) -> str:
@@ -100,8 +103,12 @@ def record_warnings(block: RecBlock, rec: Recommendation, scheme: Scheme | None,
     settings = rules.layout.settings
     rec_cell = block.cell(CellField.RECOMMENDATION)
     labels = [s.label for s in rec.sub_items]
-    if rec_cell is not None and rec_cell.confidence is not None and not in_series(labels):
-        out.append(f"ocr_sub_items: {', '.join(labels)}")  # a label misread, or lost with its line's start
+    if rec_cell is not None and rec_cell.confidence is not None:
+        # A label misread, or lost: items end "; and" where the next label follows, so an
+        # item that goes on after one ran into the next ("...Support; and a trial of...").
+        run_on = [s.label for s in rec.sub_items if _RUN_ON.search(s.text)]
+        if not in_series(labels) or run_on:
+            out.append(f"ocr_sub_items: {', '.join(labels)}" + (f" ({run_on[0]} runs on past '; and')" if run_on else ""))
     for name, lower_only in ((CellField.RESPONSIBILITY, True), (CellField.TARGET, False)):
         cell = block.cell(name)
         if cell is None or cell.confidence is None:
