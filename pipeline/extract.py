@@ -187,7 +187,7 @@ def _ocr_note(doc: Document) -> str:
         return f"{lo}{unit}" if lo == hi else f"{lo} to {hi}{unit}"
 
     dpis = [p.scan_dpi for p in pages if p.scan_dpi]
-    angles = [p.ocr_skew for p in pages if p.ocr_skew is not None]
+    angles = [p.ocr_skew for p in pages]
     seconds = [p.ocr_seconds for p in pages if p.ocr_seconds is not None]
     notes = [f"scanned at {span(dpis, ' dpi')}"] if dpis else []
     notes += [f"straightened by {span(angles, ' degrees')}"] if angles and any(angles) else []

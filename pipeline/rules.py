@@ -276,6 +276,12 @@ class OcrRules(_Strict):
     def sub_label_regex(self) -> re.Pattern[str]:
         return re.compile(self.sub_label_pattern)
 
+    def keeps(self, text: str) -> bool:
+        """Whether a short OCR'd mark is kept however much Tesseract doubts it: a record or
+        sub-item label, a digit, or one of `short_words`."""
+        return (text.isdigit() or text.casefold() in self.short_words or self.label_regex.match(text) is not None
+                or self.sub_label_regex.match(text) is not None)
+
     @field_validator("label_digits")
     @classmethod
     def _digits(cls, value: dict[str, str]) -> dict[str, str]:

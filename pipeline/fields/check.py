@@ -57,8 +57,8 @@ CODES = ("no_cover", "no_title", "unknown_scheme", "scheme_unconfirmed", "scheme
          *EMPTY.values(), "unmatched_assessment", "unparsed_target",
          "no_anticipated_date", "runs_into_next", "repeated_label", "long_cell", "ocr_label", "low_ocr_confidence", "ocr_doubted",
          "ocr_sub_items", "ocr_unknown_word")
-LONG = (CellField.RECOMMENDATION, CellField.EVIDENCE)
-_RUN_ON = re.compile(r";\s+(?:and|or)\s+\S")  # "; and" with more of the item after it  # fields scored as text, not as values
+LONG = (CellField.RECOMMENDATION, CellField.EVIDENCE)  # fields scored as text, not as values
+_RUN_ON = re.compile(r";\s+(?:and|or)\s+\S")  # "; and" with more of the item after it
 
 
 def _short(text: str, n: int = 60) -> str:
@@ -130,8 +130,8 @@ def record_warnings(block: RecBlock, rec: Recommendation, scheme: Scheme | None,
             out.append(f"low_ocr_confidence: {cell.field} {conf:.0f}")
             continue
         words = [w for ln in cell.lines for w in ln.words if w.conf is not None]
-        doubted = sorted((w for w in words if w.conf is not None and w.conf < settings.ocr_doubted_word), key=lambda w: w.conf or 0)
-        # A short field is wrong with one misread word ("\\yember"); a long text only when
+        doubted = sorted((w for w in words if (w.conf or 0) < settings.ocr_doubted_word), key=lambda w: w.conf or 0)
+        # A short field is wrong with one misread word ("Member" read "yember"); a long text only when
         # enough of it is doubted to fall short of a close match.
         if doubted and (cell.field not in LONG or len(doubted) > settings.ocr_doubted_share * len(words)):
             out.append(f"ocr_doubted: {cell.field} '{_short(doubted[0].text, 20)}' {doubted[0].conf:.0f}"

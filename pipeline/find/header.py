@@ -58,6 +58,7 @@ class ColumnVocabulary:
         # Pieces of words broken over lines: a prefix starts a header word, a suffix ends one.
         self.prefixes = frozenset(w[:k] for w in self.strong for k in range(3, len(w)))
         self.suffixes = frozenset(w[k:] for w in self.words for k in range(1, len(w)))
+        self._snapped: dict[tuple[str, int], str] = {}
 
     @functools.cached_property
     def _by_length(self) -> dict[int, list[str]]:
@@ -71,6 +72,12 @@ class ColumnVocabulary:
         """An OCR'd word one letter away from a single column-name word or piece of one
         (`min_length` letters or more), as that: "Compileti" is "completi" of "Completion"
         broken over lines. Other words as they are."""
+        key = (word, min_length)
+        if key not in self._snapped:  # a page is looked at twice (header lines, then the table)
+            self._snapped[key] = self._snap(word, min_length)
+        return self._snapped[key]
+
+    def _snap(self, word: str, min_length: int) -> str:
         w = norm(word)
         if len(w) < min_length or self.is_header_word(w):
             return word

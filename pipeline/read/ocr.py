@@ -101,11 +101,6 @@ def correct(text: str, rules: OcrRules | None) -> str:
     return text.strip()
 
 
-def is_label(text: str, rules: OcrRules | None) -> bool:
-    """Whether an OCR'd word (corrected) has the shape of a record label."""
-    return rules is not None and rules.label_regex.match(text) is not None
-
-
 def _font_size(boxes: list[tuple[float, float]], settings: Settings) -> float:
     """The page's usual font size from its text lines' (top, bottom) boxes: the pitch of
     consecutive lines within a paragraph over `ocr_line_pitch` (ink heights vary with the
@@ -156,12 +151,10 @@ def _words(data: dict[str, list], number: int, scale: float, rules: OcrRules | N
         text = correct(raw, rules)
         # One or two marks Tesseract is this unsure of are specks ("si", "Z", "oS"); longer
         # words it doubts are mostly real ("Council's" 23, "having" 0), and so is a record
-        # label ("ROS" 0 for "R03", checked against its neighbours later) or a digit (the "2" of
-        # "2 – Achieved Late" read at 35; specks are gone from the image by now).
+        # label ("ROS" 0 for "R03", checked against its neighbours later), a digit (the "2" of
+        # "2 – Achieved Late" read at 35) or a short word ("by" read at 12): `OcrRules.keeps`.
         if not text or (conf < settings.ocr_speck_confidence and len(text) <= settings.ocr_speck_chars
-                        and not is_label(text, rules) and not text.isdigit()
-                        and not (rules is not None and (text.casefold() in rules.short_words
-                                                        or rules.sub_label_regex.match(text)))):
+                        and not (rules.keeps(text) if rules is not None else text.isdigit())):
             continue
         key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
         x0, width = data["left"][i] * scale, data["width"][i] * scale
