@@ -23,8 +23,10 @@ from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
 from pdfplumber.utils.exceptions import PdfminerException
+from pdfplumber.utils.text import extract_words
 
 from pipeline.models import Document, Page, Word
+from pipeline.read.chars import page_objects
 from pipeline.read.lines import group_lines
 from pipeline.read.ocr import Ocr, OcrUnavailable, ocr_page, screen_text, tesseract_version
 from pipeline.settings import DEFAULT, Settings
@@ -77,25 +79,26 @@ def _is_bold(fontname: str) -> bool:
     return any(k in name for k in ("bold", "black", "heavy", "semibold", ",b"))
 
 
-def _image_share(page: pdfplumber.page.Page) -> float:
+def _image_share(page: pdfplumber.page.Page, images: list[dict]) -> float:
     """The share of the page's area its images cover (at most 1)."""
     area = float(page.width * page.height) or 1.0
     covered = sum(max(0.0, min(float(i["x1"]), float(page.width)) - max(float(i["x0"]), 0.0))
                   * max(0.0, min(float(i["bottom"]), float(page.height)) - max(float(i["top"]), 0.0))
-                  for i in page.images)
+                  for i in images)
     return min(1.0, covered / area)
 
 
-def _image_dpi(page: pdfplumber.page.Page) -> int | None:
-    """The resolution (dots per inch, across) of the largest image drawn on the page."""
-    best = max(page.images, key=lambda i: float(i["width"]) * float(i["height"]), default=None)
+def _image_dpi(images: list[dict]) -> int | None:
+    """The resolution (dots per inch, across) of the largest of a page's images."""
+    best = max(images, key=lambda i: float(i["width"]) * float(i["height"]), default=None)
     if best is None or not best.get("srcsize") or float(best["width"]) <= 0:
         return None
     return round(float(best["srcsize"][0]) * 72 / float(best["width"]))
 
 
-def _page_words(page: pdfplumber.page.Page, number: int, settings: Settings) -> Page:
-    words = page.extract_words(
+def _page_words(page: pdfplumber.page.Page, chars: list[dict], number: int, settings: Settings) -> Page:
+    words = extract_words(
+        chars,
         keep_blank_chars=False,
         use_text_flow=False,
         extra_attrs=["fontname", "size"],
@@ -238,10 +241,11 @@ def iter_pages(path: str | Path, pages: list[int] | None = None,
                 if shown > settings.max_page_chars:  # each character becomes an object of its own
                     raise ReadError(Status.TOO_LARGE, f"page {number} shows about {shown:,} characters (more than "
                                     f"{settings.max_page_chars:,}); not parsed")
-                result = _page_words(page, number, settings)
-                share = _image_share(page) if len(result.words) <= settings.ocr_max_words else 0.0
+                objects = page_objects(page)
+                result = _page_words(page, objects.chars, number, settings)
+                share = _image_share(page, objects.images) if len(result.words) <= settings.ocr_max_words else 0.0
                 if share >= settings.ocr_min_image_share:
-                    result = dataclasses.replace(result, scan_dpi=_image_dpi(page))
+                    result = dataclasses.replace(result, scan_dpi=_image_dpi(objects.images))
                 page.close()
             except (MemoryError, ReadError):
                 raise  # the worker's memory cap, or an object explosion: too large, not corrupt
