@@ -85,12 +85,16 @@ def ingest(paths: Iterable[str | Path], out: str | Path = "data/processed", *, r
     (`timeout`/`too_large`; None or 0: no limit); `workers` defaults to every core.
     Raises `pipeline.datasets.write.WriterBusy` while another ingest writes `out`.
     """
-    from pipeline.batch import default_workers
+    from pipeline.jobs import default_workers, pooled, start_workers_early
+
+    workers = workers or default_workers()
+    if dask_scheduler is None and pooled(workers, timeout, max_memory):
+        start_workers_early()  # the workers' imports overlap this process's, and the hashing
     from pipeline.batch import ingest as run
 
     loaded = load_rules(rules)
     return run(paths, out, loaded, rules_dir=loaded.source, force=force, prune=prune, scheme=scheme,
-               workers=workers or default_workers(), timeout=timeout or None, max_memory=max_memory,
+               workers=workers, timeout=timeout or None, max_memory=max_memory,
                all_pages=all_pages, ocr=OcrMode(ocr), dask_scheduler=dask_scheduler, on_file=on_file)
 
 

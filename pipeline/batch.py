@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import errno
-import multiprocessing
-import multiprocessing.context
 import os
 import stat
 from collections import Counter
@@ -42,7 +40,7 @@ from pipeline.datasets.write import (
     write_history,
     write_rounds,
 )
-from pipeline.jobs import Job, duplicate_of, failed, init_worker, run_job, timed_out
+from pipeline.jobs import Job, duplicate_of, failed, init_worker, pooled, run_job, start_workers_early, timed_out, worker_context
 from pipeline.models import Extraction
 from pipeline.read.pdf import file_sha256
 from pipeline.rules import Rules
@@ -135,14 +133,14 @@ def _local(jobs: list[Job], rules: Rules, workers: int, timeout: float | None, m
     replaces every worker after MAX_TASKS files so memory stays flat over long batches.
     `task(job)` is what a worker runs for a job (tests give a slow stand-in).
     """
-    if timeout is None and max_memory <= 0 and (workers <= 1 or len(jobs) <= 1):
+    if not pooled(workers, timeout, max_memory, len(jobs)):
         for job in jobs:
             yield task(job, rules)
         return
     from pebble import ProcessExpired, ProcessPool
 
     with ProcessPool(max_workers=workers, max_tasks=MAX_TASKS, initializer=init_worker,
-                     initargs=(rules, max_memory, os.getpid()), context=_worker_context()) as pool:
+                     initargs=(rules, max_memory, os.getpid()), context=worker_context()) as pool:
         try:
             pending: dict[Future[Extraction], Job] = {}
             queue = list(reversed(jobs))
@@ -175,22 +173,13 @@ def run_limited(fn: Callable[..., T], args: tuple, rules: Rules, timeout: float 
     from pebble import ProcessPool
 
     with ProcessPool(max_workers=1, max_tasks=1, initializer=init_worker, initargs=(rules, max_memory, os.getpid()),
-                     context=_worker_context()) as pool:
+                     context=worker_context()) as pool:
         future = pool.schedule(fn, args, timeout=timeout)
         try:
             return future.result()
         except BaseException:
             pool.stop()
             raise
-
-
-def _worker_context() -> multiprocessing.context.BaseContext:
-    """Workers forked from a fork server that has imported the stages (not from this process):
-    a caller that holds a DuckDB connection (its thread pool) or other threads, a notebook or
-    a test run, would otherwise fork them mid-operation, and the workers crash (SIGSEGV)."""
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["pipeline.jobs"])
-    return ctx
 
 
 @dataclass
@@ -204,6 +193,7 @@ class _Plan:
 
 def _plan(pdfs: list[Path], writer: Writer, summary: IngestSummary, force: bool, job: Callable[[str, str], Job],
           on_file: Callable[[Extraction | None, Path], None] | None) -> _Plan:
+    """What to do with each PDF: skip it, parse it (`job(path, sha)`), or record it as a copy."""
     done = writer.done()
     # Paths that hold each content for good: parsed (or read) by an earlier run, not copies.
     holders: dict[str, str] = {}
@@ -279,7 +269,16 @@ def ingest(
             summary.pruned = gone(writer.done(), paths)
             for src in summary.pruned:
                 writer.forget(src)
-        plan = _plan(pdfs, writer, summary, force, lambda p, s: Job(p, s, rules_dir, scheme, all_pages, ocr), on_file)
+        pool = not dask_scheduler and pooled(workers, timeout, max_memory)
+
+        def job(path: str, sha: str) -> Job:
+            nonlocal pool
+            if pool:  # the first file to parse: the workers' imports overlap the hashing of the rest
+                start_workers_early()
+                pool = False
+            return Job(path, sha, rules_dir, scheme, all_pages, ocr)
+
+        plan = _plan(pdfs, writer, summary, force, job, on_file)
 
         def record(x: Extraction) -> None:
             x = _changed_while_read(x)
@@ -372,6 +371,3 @@ def rebuild_history(out: str | Path, rules: Rules) -> int:
     write_history(out, rows)  # even when empty: a stale history must not outlive its data
     return len(rows)
 
-
-def default_workers() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))

@@ -8,13 +8,14 @@ the other. A file that is not parsed (timed out, worker died, duplicate) still g
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import multiprocessing.context
 import os
 import resource
 import signal
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.extract import extract_file
 from pipeline.models import Extraction
 from pipeline.rules import Rules, cached_rules
 from pipeline.vocab import OcrMode, Status
@@ -84,8 +85,41 @@ def _stop_group(signum: int, frame: object) -> None:
 
 def run_job(job: Job, rules: Rules | None = None) -> Extraction:
     """Extract one file with the given rules, the worker's, or those of `job.rules_dir`."""
+    # Imported here: the driver process only schedules and writes, and never loads the stages
+    # (spaCy, pdfminer: a second of start-up); the workers have them from the fork server.
+    from pipeline.extract import extract_file
+
     rules = rules or _WORKER_RULES or cached_rules(job.rules_dir)
     return extract_file(job.path, rules, job.scheme, sha256=job.sha256, all_pages=job.all_pages, ocr=job.ocr)
+
+
+def default_workers() -> int:
+    """One worker a core this process may run on."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def pooled(workers: int, timeout: float | None, max_memory: int, n_files: int = 2) -> bool:
+    """Whether `n_files` files are parsed in worker processes (a limit to enforce, or several
+    workers to share them) rather than in this one."""
+    return bool(timeout) or max_memory > 0 or (workers > 1 and n_files > 1)
+
+
+def worker_context() -> multiprocessing.context.BaseContext:
+    """Workers forked from a fork server that has imported the stages (not from this process):
+    a caller that holds a DuckDB connection (its thread pool) or other threads, a notebook or
+    a test run, would otherwise fork them mid-operation, and the workers crash (SIGSEGV)."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["pipeline.jobs", "pipeline.extract"])
+    return ctx
+
+
+def start_workers_early() -> None:
+    """Start the fork server now, so that it imports the stages (about a second) while this
+    process loads the rules, finds, hashes and plans the files, instead of after."""
+    from multiprocessing import forkserver
+
+    worker_context()
+    forkserver.ensure_running()
 
 
 def failed(job: Job, status: Status, message: str) -> Extraction:

@@ -88,4 +88,6 @@ def test_no_import_circle():
 def test_only_the_reading_stage_imports_pdfplumber():
     users = {mod for mod, path in ((_module(p), p) for p in ROOT.rglob("*.py"))
              if "import pdfplumber" in path.read_text() or "from pdfplumber" in path.read_text()}
-    assert users == {"pipeline.read.pdf", "pipeline.read.render"}
+    assert users == {"pipeline.read.pdf", "pipeline.read.chars", "pipeline.read.render"}
+    pdfminer = {mod for mod, path in ((_module(p), p) for p in ROOT.rglob("*.py")) if "from pdfminer" in path.read_text()}
+    assert pdfminer == {"pipeline.read.pdf", "pipeline.read.chars"}

@@ -246,13 +246,13 @@ def test_small_things(tmp_path, rules, monkeypatch):
     assert runner.invoke(cli, ["ingest", str(src), "--out", str(out), "--quiet"]).exit_code == 1
     r = runner.invoke(cli, ["ingest", str(src), "--out", str(out), "--quiet"])
     assert "1 file(s) still failing from earlier runs: scrutiny check" in r.output
-    import pipeline.jobs
+    import pipeline.extract
 
     def interrupted(*a, **k):
         raise KeyboardInterrupt
 
     shutil.copy(TWO[1], src / "c.pdf")
-    monkeypatch.setattr(pipeline.jobs, "extract_file", interrupted)
+    monkeypatch.setattr(pipeline.extract, "extract_file", interrupted)
     r = runner.invoke(cli, ["ingest", str(src), "--out", str(out), "--quiet", "--workers", "1", "--timeout", "0",
                             "--max-memory", "0"])
     assert r.exit_code == 130 and "interrupted after 0 file(s)" in r.output and "a re-run continues" in r.output

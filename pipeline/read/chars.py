@@ -77,8 +77,14 @@ class _Device(PDFLayoutAnalyzer):
         # LTChar.__init__ for a horizontal font, step for step (the same floats).
         adv = textwidth * fontsize * scaling
         descent = font.get_descent() * fontsize
-        (a, b, c, d, _e, _f) = matrix
-        (x0, y0, x1, y1) = apply_matrix_rect(matrix, (0, descent + rise, adv, descent + rise + fontsize))
+        (a, b, c, d, e, f) = matrix
+        if b == 0 and c == 0:
+            # apply_matrix_rect's corners when nothing turns: x*a + y*0 + e is x*a + e to the bit
+            # (adding a zero changes no float), so two products stand for its eight.
+            (x0, x1) = (e, a * adv + e)  # 0*a is 0 (a is finite)
+            (y0, y1) = (d * (descent + rise) + f, d * (descent + rise + fontsize) + f)
+        else:
+            (x0, y0, x1, y1) = apply_matrix_rect(matrix, (0, descent + rise, adv, descent + rise + fontsize))
         if x1 < x0:
             (x0, x1) = (x1, x0)
         if y1 < y0:
