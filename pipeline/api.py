@@ -56,8 +56,10 @@ def extract_pdf(path: str | Path, *, rules: str | Path | Rules | None = None, sc
     `detail` keeps every stage's findings in `.detail` (what `scrutiny inspect` prints).
     """
     from pipeline.extract import extract_file
+    from pipeline.jobs import default_workers
 
-    return extract_file(path, load_rules(rules), scheme, all_pages=all_pages, ocr=OcrMode(ocr), detail=detail)
+    return extract_file(path, load_rules(rules), scheme, all_pages=all_pages, ocr=OcrMode(ocr), detail=detail,
+                        ocr_threads=default_workers())
 
 
 def records(x: Extraction) -> dict[str, pd.DataFrame]:

@@ -40,7 +40,7 @@ from pipeline.datasets.write import (
     write_history,
     write_rounds,
 )
-from pipeline.jobs import Job, duplicate_of, failed, init_worker, pooled, run_job, start_workers_early, timed_out, worker_context
+from pipeline.jobs import Job, default_workers, duplicate_of, failed, init_worker, pooled, run_job, start_workers_early, timed_out, worker_context
 from pipeline.models import Extraction
 from pipeline.read.pdf import file_sha256
 from pipeline.rules import Rules
@@ -270,13 +270,15 @@ def ingest(
             for src in summary.pruned:
                 writer.forget(src)
         pool = not dask_scheduler and pooled(workers, timeout, max_memory)
+        # The cores a worker has to itself read its scanned pages at once (on a cluster: one).
+        threads = 1 if dask_scheduler else max(1, default_workers() // max(1, workers))
 
         def job(path: str, sha: str) -> Job:
             nonlocal pool
             if pool:  # the first file to parse: the workers' imports overlap the hashing of the rest
                 start_workers_early()
                 pool = False
-            return Job(path, sha, rules_dir, scheme, all_pages, ocr)
+            return Job(path, sha, rules_dir, scheme, all_pages, ocr, threads)
 
         plan = _plan(pdfs, writer, summary, force, job, on_file)
 

@@ -212,15 +212,17 @@ def choose_pages(path: str | Path, rules: Rules, ocr: Ocr | None = None) -> tupl
 
 
 def extract_file(path: str | Path, rules: Rules, scheme_id: str | None = None, sha256: str | None = None,
-                 all_pages: bool = False, ocr: OcrMode = OcrMode.AUTO, detail: bool = False) -> Extraction:
+                 all_pages: bool = False, ocr: OcrMode = OcrMode.AUTO, detail: bool = False,
+                 ocr_threads: int = 1) -> Extraction:
     """Run every stage on one file; bad input becomes a status, never an exception.
 
     Long documents (agenda packs) are screened page by page first and only the pages
     near a tracking table are parsed; `all_pages` parses every page instead. Image-only
     pages are read by OCR as `ocr` says (`read.ocr`). `detail`: keep what every stage
-    found (`Extraction.detail`, what `inspect` shows).
+    found (`Extraction.detail`, what `inspect` shows). `ocr_threads`: scanned pages read at once
+    (the cores this process may use).
     """
-    reader = Ocr(ocr, rules.ocr, rules.layout.settings, functools.partial(is_table_page, rules=rules))
+    reader = Ocr(ocr, rules.ocr, rules.layout.settings, functools.partial(is_table_page, rules=rules), ocr_threads)
     started = time.perf_counter()
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     path = Path(path)

@@ -31,6 +31,7 @@ class Job:
     scheme: str | None = None
     all_pages: bool = False
     ocr: OcrMode = OcrMode.AUTO
+    ocr_threads: int = 1  # scanned pages a worker reads at once: the cores it has to itself
 
 
 # The rules a worker process was given by the driver (set by `init_worker`).
@@ -90,7 +91,8 @@ def run_job(job: Job, rules: Rules | None = None) -> Extraction:
     from pipeline.extract import extract_file
 
     rules = rules or _WORKER_RULES or cached_rules(job.rules_dir)
-    return extract_file(job.path, rules, job.scheme, sha256=job.sha256, all_pages=job.all_pages, ocr=job.ocr)
+    return extract_file(job.path, rules, job.scheme, sha256=job.sha256, all_pages=job.all_pages, ocr=job.ocr,
+                        ocr_threads=job.ocr_threads)
 
 
 def default_workers() -> int:

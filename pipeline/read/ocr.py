@@ -16,15 +16,19 @@ import os
 import re
 import shutil
 import statistics
+import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from pipeline.models import Page, Word
 from pipeline.read.lines import group_lines
-from pipeline.read.scan import clean, page_row, stack_cells
+from pipeline.read.scan import bitmap, clean, page_row, stack_cells
 from pipeline.rules import OcrRules
 from pipeline.settings import DEFAULT, Settings
 from pipeline.vocab import OcrMode
@@ -38,6 +42,31 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 # A year range Tesseract split ("2018/1" "9") ends in a slash and a digit or two
 # (`ocr_split_gap` in Settings says how close the next digits must be).
 SPLIT_AFTER = re.compile(r"\d/\d{0,2}$")
+
+
+# PDFium may not be called from two threads at once, even on two documents (pypdfium2's
+# documentation): every use of it in this process holds this lock.
+PDFIUM = threading.Lock()
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def in_parallel(fn: Callable[[T], R], items: list[T], threads: int) -> Iterator[R]:
+    """`fn` of each item, in order, `threads` at a time. Lazy: a caller that stops early leaves
+    the rest undone (at most `threads` started beyond it). Each Tesseract is a process of its
+    own, so threads that wait on it use other cores."""
+    if threads <= 1 or len(items) <= 1:
+        yield from map(fn, items)
+        return
+    with ThreadPoolExecutor(threads, thread_name_prefix="ocr") as pool:
+        ahead: deque[Future[R]] = deque(pool.submit(fn, x) for x in items[:threads])
+        rest = iter(items[threads:])
+        while ahead:
+            done = ahead.popleft()
+            nxt = next(rest, None)
+            if nxt is not None:
+                ahead.append(pool.submit(fn, nxt))
+            yield done.result()
 
 
 class OcrUnavailable(RuntimeError):
@@ -54,6 +83,7 @@ class Ocr:
     # Whether a page's text looks like a recommendation table (the pre-filter's test): with
     # it, `auto` screens image-only pages cheaply before reading them in full.
     looks_like_table: Callable[[str], bool] | None = None
+    threads: int = 1  # pages read at once (each Tesseract takes a core): the cores this worker may use
 
     def wanted(self, page: Page, image_share: float) -> bool:
         """Whether `page` (as its text layer gave it) is OCR'd: always with `force`; with
@@ -81,11 +111,12 @@ def render(path: str | Path, number: int, dpi: int) -> Image.Image:
     """Page `number` (1-based) of a PDF as a greyscale image at `dpi`."""
     import pypdfium2 as pdfium
 
-    pdf = pdfium.PdfDocument(str(path))
-    try:
-        return pdf[number - 1].render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
-    finally:
-        pdf.close()
+    with PDFIUM:
+        pdf = pdfium.PdfDocument(str(path))
+        try:
+            return pdf[number - 1].render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+        finally:
+            pdf.close()
 
 
 def correct(text: str, rules: OcrRules | None) -> str:
@@ -193,7 +224,6 @@ def ocr_page(path: str | Path, number: int, width: float, height: float, ocr: Oc
         raise OcrUnavailable("image-only pages need OCR, but Tesseract is not installed "
                              "(Debian: apt install tesseract-ocr; `make` installs it)")
     import pytesseract
-    from PIL import Image as PILImage
 
     settings = ocr.settings
     dpi = dpi or settings.ocr_dpi
@@ -203,8 +233,13 @@ def ocr_page(path: str | Path, number: int, width: float, height: float, ocr: Oc
     config = f"--psm {rules.page_segmentation if rules else 6}"
     # The ruled cells are read apart (stacked below the page), so that no text line runs across a ruling.
     image, bands = stack_cells(scan.image, list(scan.cells), gap=round(settings.ocr_min_cell * dpi / 72))
-    data = pytesseract.image_to_data(PILImage.fromarray(image), lang=rules.language if rules else "eng", config=config,
-                                     output_type=pytesseract.Output.DICT)
+    with tempfile.TemporaryDirectory(prefix="scrutiny-ocr-") as tmp:
+        # A 1-bit bitmap, not the PNG pytesseract would encode: no compressing (0.3 s a page),
+        # and Tesseract, given ink already binarised, skips thresholding it again (the same words).
+        page_file = Path(tmp) / "page.pbm"
+        page_file.write_bytes(bitmap(image))
+        data = pytesseract.image_to_data(str(page_file), lang=rules.language if rules else "eng", config=config,
+                                         output_type=pytesseract.Output.DICT)
     data["top"] = [page_row(bands, t) for t in data["top"]]
     scale = 72 / dpi
     words = _words(data, number, scale, rules, settings)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import itertools
 import logging
 import re
 import warnings
@@ -28,7 +29,7 @@ from pdfplumber.utils.text import extract_words
 from pipeline.models import Document, Page, Word
 from pipeline.read.chars import page_objects
 from pipeline.read.lines import group_lines
-from pipeline.read.ocr import Ocr, OcrUnavailable, ocr_page, screen_text, tesseract_version
+from pipeline.read.ocr import PDFIUM, Ocr, OcrUnavailable, in_parallel, ocr_page, screen_text, tesseract_version
 from pipeline.settings import DEFAULT, Settings
 from pipeline.text import printable
 from pipeline.vocab import OcrMode, Status
@@ -260,25 +261,29 @@ def _with_ocr(path: Path, layer: list[tuple[Page, float]], settings: Settings, o
     With `--ocr auto` the image-only pages are first screened by a cheap OCR: when neither
     they nor the text layer look like a recommendation table (`ocr.looks_like_table`), none
     is read in full (a scanned letter costs a fraction of a second, not seconds a page) and
-    they are marked `ocr_screened`.
+    they are marked `ocr_screened`. Pages are read `ocr.threads` at a time.
     """
-    todo = [p.number for p, share in layer if ocr is not None and ocr.wanted(p, share)]
-    if ocr is not None and todo and ocr.mode == OcrMode.AUTO and ocr.looks_like_table is not None \
-            and tesseract_version() is not None:
-        texts = [" ".join(w.text for w in p.words) for p, _ in layer if p.number not in todo]
-        texts += [screen_text(path, n, ocr) for n in todo]
+    todo = {p.number: p for p, share in layer if ocr is not None and ocr.wanted(p, share)}
+    if ocr is not None and todo and ocr.mode == OcrMode.AUTO and ocr.looks_like_table is not None and tesseract_version() is not None:
+        # Lazily: the screen stops at the first page that looks like a table (a cheap OCR costs
+        # about a second a page, and all pages are then read in full anyway).
+        texts = itertools.chain((" ".join(w.text for w in p.words) for p, _ in layer if p.number not in todo),
+                                in_parallel(lambda n: screen_text(path, n, ocr), list(todo), ocr.threads))
         if not any(ocr.looks_like_table(t) for t in texts):
             return [dataclasses.replace(p, ocr_screened=True) if p.number in todo else p for p, _ in layer]
+
+    def read(page: Page, ocr: Ocr) -> Page | None:
+        try:
+            return ocr_page(path, page.number, page.width, page.height, ocr, scan_dpi=page.scan_dpi)
+        except OcrUnavailable:
+            return None
+
+    read_pages = {} if ocr is None else \
+        dict(zip(todo, in_parallel(functools.partial(read, ocr=ocr), list(todo.values()), ocr.threads)))
     out = []
     for page, share in layer:
-        if page.number in todo:
-            try:
-                out.append(ocr_page(path, page.number, page.width, page.height, ocr,  # type: ignore[arg-type]
-                                    scan_dpi=page.scan_dpi))
-                continue
-            except OcrUnavailable:
-                pass
-        if not page.words and share >= settings.ocr_min_image_share:
+        page = read_pages.get(page.number) or page
+        if not page.words and share >= settings.ocr_min_image_share and page.ocr_skew is None:
             page = dataclasses.replace(page, unread_image=True)
         out.append(page)
     return out
@@ -305,25 +310,26 @@ def page_texts(path: str | Path, min_pages: int = 0) -> list[str] | None:
     """
     import pypdfium2 as pdfium
 
-    try:
-        pdf = pdfium.PdfDocument(str(path))
-    except Exception:  # pdfium raises PdfiumError and OSError subclasses for bad files
-        return None
-    texts: list[str] = []
-    try:
-        if len(pdf) < min_pages:
+    with PDFIUM:
+        try:
+            pdf = pdfium.PdfDocument(str(path))
+        except Exception:  # pdfium raises PdfiumError and OSError subclasses for bad files
             return None
-        for i in range(len(pdf)):
-            page = pdf[i]
-            textpage = page.get_textpage()
-            texts.append(textpage.get_text_range())
-            textpage.close()
-            page.close()
-    except Exception:
-        return None
-    finally:
-        pdf.close()
-    return texts
+        texts: list[str] = []
+        try:
+            if len(pdf) < min_pages:
+                return None
+            for i in range(len(pdf)):
+                page = pdf[i]
+                textpage = page.get_textpage()
+                texts.append(textpage.get_text_range())
+                textpage.close()
+                page.close()
+        except Exception:
+            return None
+        finally:
+            pdf.close()
+        return texts
 
 
 def read_document(path: str | Path, sha256: str | None = None, pages: tuple[int, ...] | None = None,

@@ -151,6 +151,12 @@ def stack_cells(image: np.ndarray, cells: list[Box], gap: int) -> tuple[np.ndarr
     return np.vstack(parts), bands
 
 
+def bitmap(image: np.ndarray) -> bytes:
+    """A black-and-white image (0 ink, 255 paper) as a binary PBM file (P4: 1 bit a pixel, 1 = ink)."""
+    height, width = image.shape
+    return b"P4\n%d %d\n" % (width, height) + np.packbits(image == 0, axis=1).tobytes()
+
+
 def page_row(bands: list[Band], row: float) -> float:
     """The page row of row `row` of the stacked image (`stack_cells`)."""
     for band in reversed(bands):
