@@ -394,3 +394,28 @@ def test_workers_and_their_children_end_with_a_killed_driver(tmp_path):
     while (alive(worker) or alive(child)) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not alive(worker) and not alive(child)
+
+
+def test_a_worker_reads_scanned_pages_on_the_cores_it_has_to_itself(tmp_path, rules, monkeypatch):
+    """Issue #23: one worker on a 2-core machine read its scanned pages one at a time, one core idle."""
+    import pipeline.batch
+    import pipeline.jobs
+    from pipeline.jobs import Job, failed, pooled
+
+    monkeypatch.setattr(pipeline.jobs, "default_workers", lambda: 4)
+    monkeypatch.setattr(pipeline.batch, "default_workers", lambda: 4)
+    seen: list[int] = []
+
+    def note(job: Job, rules=None):
+        seen.append(job.ocr_threads)
+        return failed(job, "no_tracking_table", "stand-in")
+
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(TWO[0], src / "a.pdf")
+    ingest([src], tmp_path / "one", rules, workers=1, task=note)
+    ingest([src], tmp_path / "two", rules, workers=2, task=note)  # one file: parsed here, not in a pool
+    ingest([src], tmp_path / "three", rules, workers=3, task=note)
+    assert seen == [4, 2, 1]
+    assert pooled(1, None, 0) is False and pooled(1, 600.0, 0) and pooled(1, None, 64) and pooled(2, None, 0)
+    assert pooled(2, None, 0, n_files=1) is False

@@ -213,3 +213,53 @@ def test_doubted_short_words_are_specks_unless_words(rules):
             data[key].append(v)
     words = _words(data, 1, 72 / 300, rules.ocr, rules.layout.settings)
     assert [w.text for w in words] == ["supported", "by", "Legal", "2", "c)"]
+
+
+def test_the_screen_stops_at_the_first_page_that_looks_like_a_table(scanned, rules, monkeypatch):
+    """Issue #23: a scanned report's pages were all screened by a cheap OCR (about a second a
+    page) before being read in full; the screen now stops at the first table-like page."""
+    import pipeline.read.pdf
+
+    screened: list[int] = []
+
+    def screen(path, number, ocr):
+        screened.append(number)
+        return "Recommendation Responsibility Target Date Evidence of progress" if number == 2 else "a cover page"
+
+    monkeypatch.setattr(pipeline.read.pdf, "screen_text", screen)
+    x = extract_file(scanned, rules)
+    assert x.status == "parsed" and screened == [1, 2]  # not page 3
+    assert [r.rec_id for r in x.recommendations] == [t["rec_id"] for t in RECS_TRUTH]
+
+
+def test_pages_are_read_in_parallel_in_order_and_lazily():
+    import threading
+    import time
+
+    from pipeline.read.ocr import in_parallel
+
+    started: list[int] = []
+    names: set[str] = set()
+
+    def slow(n):
+        started.append(n)
+        names.add(threading.current_thread().name)
+        time.sleep(0.01 * (5 - n))  # later items finish first
+        return n * n
+
+    assert list(in_parallel(slow, [1, 2, 3, 4], 2)) == [1, 4, 9, 16]
+    assert sorted(started) == [1, 2, 3, 4] and all(n.startswith("ocr") for n in names)
+    started.clear()
+    lazy = in_parallel(slow, list(range(1, 10)), 2)
+    assert next(lazy) == 1
+    lazy.close()
+    assert len(started) <= 3  # the first, and at most `threads` started beyond it
+    names.clear()
+    assert list(in_parallel(slow, [1, 2], 1)) == [1, 4] and names == {threading.current_thread().name}
+
+
+def test_two_threads_read_a_scan_as_one_does(scanned, rules):
+    one = extract_file(scanned, rules, ocr_threads=1)
+    two = extract_file(scanned, rules, ocr_threads=2)
+    assert two.status == one.status == "parsed"
+    assert two.recommendations == one.recommendations

@@ -75,3 +75,11 @@ def test_clean_straightens_a_turned_page():
     page = clean(turned, 300, DEFAULT)
     assert abs(page.angle + 1.2) <= 0.15
     assert len(page.vertical) == 3  # straight again, each ruling is found whole
+
+
+def test_bitmap_is_a_binary_pbm_with_ink_set():
+    from pipeline.read.scan import bitmap
+
+    image = np.full((2, 10), 255, dtype=np.uint8)
+    image[0, 0] = image[1, 9] = image[1, 8] = 0  # ink
+    assert bitmap(image) == b"P4\n10 2\n" + bytes([0b10000000, 0b00000000, 0b00000000, 0b11000000])
