@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from bench.same import compare  # noqa: E402
 from bench.synth import write_report  # noqa: E402
-from pdfgen import control_char_pdf, nested_forms_pdf  # noqa: E402
+from pdfgen import control_char_pdf, nested_forms_pdf, write_objects  # noqa: E402
 
 BARE = """
 import sys
@@ -101,13 +101,13 @@ def timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
     return seconds, peak
 
 
-def scrutiny(checkout: Path) -> list[str]:
-    return [sys.executable, "-m", "pipeline.cli"]  # run with cwd=checkout: that checkout's package
+# Run with cwd=CHECKOUT: `-m` puts it first on the path, so that checkout's package runs.
+SCRUTINY = [sys.executable, "-m", "pipeline.cli"]
 
 
 def ingest(checkout: Path, folder: Path, out: Path, workers: int, extra: list[str] | None = None) -> tuple[float, float]:
     shutil.rmtree(out, ignore_errors=True)
-    return timed([*scrutiny(checkout), "ingest", str(folder), "--out", str(out), "--quiet", "--workers", str(workers),
+    return timed([*SCRUTINY, "ingest", str(folder), "--out", str(out), "--quiet", "--workers", str(workers),
                   *(extra or [])], checkout)
 
 
@@ -185,16 +185,7 @@ def many_pages_pdf(path: Path, pages: int, chars: int) -> Path:
             b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream"]
     objs += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
              b"/Contents 4 0 R >>"] * pages
-    out = b"%PDF-1.4\n"
-    offsets = []
-    for i, o in enumerate(objs, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
-    path.write_bytes(out)
-    return path
+    return write_objects(path, objs)
 
 
 def hostile(work: Path) -> list[str]:

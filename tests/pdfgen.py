@@ -389,16 +389,8 @@ def inflating_pdf(path: Path, megabytes: int) -> Path:
 
 
 
-def control_char_pdf(path: Path, text: bytes = b"Hello ABC world") -> Path:
-    """A one-page PDF whose font maps "A", "B", "C" to ESC, BEL and NUL (a font's /Differences,
-    as hostile PDFs do): pdfplumber reads them as control characters."""
-    content = b"BT /F1 12 Tf 72 700 Td (" + text + b") Tj ET"
-    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
-            b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding << /Type /Encoding /BaseEncoding /WinAnsiEncoding "
-            b"/Differences [65 /uni001B 66 /uni0007 67 /uni0000] >> >>"]
+def write_objects(path: Path, objs: list[bytes]) -> Path:
+    """Write a PDF of numbered objects `objs` (1 the catalog), with its xref table and trailer."""
     out = b"%PDF-1.4\n"
     offsets = []
     for i, o in enumerate(objs, 1):
@@ -409,6 +401,19 @@ def control_char_pdf(path: Path, text: bytes = b"Hello ABC world") -> Path:
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
     path.write_bytes(out)
     return path
+
+
+def control_char_pdf(path: Path, text: bytes = b"Hello ABC world") -> Path:
+    """A one-page PDF whose font maps "A", "B", "C" to ESC, BEL and NUL (a font's /Differences,
+    as hostile PDFs do): pdfplumber reads them as control characters."""
+    content = b"BT /F1 12 Tf 72 700 Td (" + text + b") Tj ET"
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+            b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding << /Type /Encoding /BaseEncoding /WinAnsiEncoding "
+            b"/Differences [65 /uni001B 66 /uni0007 67 /uni0000] >> >>"]
+    return write_objects(path, objs)
 
 
 def nested_forms_pdf(path: Path, fanout: int = 4, depth: int = 15) -> Path:
@@ -424,13 +429,4 @@ def nested_forms_pdf(path: Path, fanout: int = 4, depth: int = 15) -> Path:
         res = b"/Resources << /XObject << /F %d 0 R >> >>" % (6 + level) if level + 1 < depth else b""
         objs.append(b"<< /Type /XObject /Subtype /Form /BBox [0 0 10 10] " + res + b" /Length %d >>\nstream\n" % len(body)
                     + body + b"\nendstream")
-    out = b"%PDF-1.4\n"
-    offsets = []
-    for i, o in enumerate(objs, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
-    path.write_bytes(out)
-    return path
+    return write_objects(path, objs)
