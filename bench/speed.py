@@ -7,6 +7,11 @@ Every run is a fresh interpreter started by this script, so start-up is counted:
   `extract_tables()` on every page and closes it;
 - `scrutiny ingest FOLDER --out NEW --workers 1` (then `--workers 2`), default limits.
 
+What a further file costs is measured too: the synthetic reports and as many more again are
+ingested with 1 and 2 workers, and (time for all - time for the first half) / files added
+is the cost of a file once the batch runs, start-up and the batch's end (history) left out:
+its ratio is how the workers themselves scale.
+
 Corpora: `--reports` synthetic reports (bench/synth.py) and the public corpus as the project
 holds it (data/raw, tests/fixtures/packs, tests/fixtures/westmarch: 25 PDFs). Each measure
 is the fastest of `--repeat`, the runs interleaved so that other load on the machine falls
@@ -123,12 +128,16 @@ def pages_in(folder: Path) -> int:
 
 
 def corpora(work: Path, n_reports: int, seed: int) -> dict[str, Path]:
+    """The synthetic reports (and, in `synthetic-double`, those and as many more) and the public corpus."""
     rng = random.Random(seed)
-    synth = work / "synthetic"
+    synth, double = work / "synthetic", work / "synthetic-double"
     synth.mkdir()
-    for i in range(n_reports):
-        write_report(synth / f"report-{i:03d}.pdf", rng, rng.choice(["rows", "rows-ruled", "tracker"]),
+    double.mkdir()
+    for i in range(2 * n_reports):
+        write_report(double / f"report-{i:03d}.pdf", rng, rng.choice(["rows", "rows-ruled", "tracker"]),
                      n_recs=rng.randint(4, 12))
+        if i < n_reports:
+            shutil.copy(double / f"report-{i:03d}.pdf", synth)
     public = work / "public"
     public.mkdir()
     for folder in PUBLIC:
@@ -138,7 +147,12 @@ def corpora(work: Path, n_reports: int, seed: int) -> dict[str, Path]:
 
 
 def throughput(work: Path, name: str, folder: Path, repeat: int, base: Path | None) -> list[str]:
+    """Rows for one corpus: the bare pass, 1 and 2 workers (and `base`), fastest of `repeat`.
+    With a `synthetic-double` folder beside `folder`, also what each further file costs with
+    1 and 2 workers: (time for both halves - time for the first) / files added, start-up and
+    the batch's end left out (the scaling of the workers themselves)."""
     best: dict[str, float] = {}
+    double = folder.with_name("synthetic-double") if folder.name == "synthetic" else None
 
     def keep(key: str, seconds: float) -> None:
         best[key] = min(best.get(key, float("inf")), seconds)
@@ -147,16 +161,27 @@ def throughput(work: Path, name: str, folder: Path, repeat: int, base: Path | No
         keep("bare", timed([sys.executable, "-c", BARE, str(folder)], ROOT)[0])
         keep("new1", ingest(ROOT, folder, work / "new1", 1)[0])
         keep("new2", ingest(ROOT, folder, work / "new2", 2)[0])
+        if double is not None:
+            keep("double1", ingest(ROOT, double, work / "double1", 1)[0])
+            keep("double2", ingest(ROOT, double, work / "double2", 2)[0])
         if base is not None:
             keep("base1", ingest(base, folder, work / "base1", 1)[0])
+            keep("base2", ingest(base, folder, work / "base2", 2)[0])
     pages = pages_in(folder)
     rows = [f"| {name}: bare pdfplumber pass | {best['bare']:.2f} s ({pages / best['bare']:.1f} pages/s) | |",
             f"| {name}: ingest, 1 worker | {best['new1']:.2f} s | {best['new1'] / best['bare']:.2f}× bare |",
             f"| {name}: ingest, 2 workers | {best['new2']:.2f} s | {best['new1'] / best['new2']:.2f}× faster than 1 |"]
+    if double is not None:
+        added = len(list(double.glob("*.pdf"))) - len(list(folder.glob("*.pdf")))
+        one, two = ((best[f"double{w}"] - best[f"new{w}"]) / added for w in (1, 2))
+        rows.append(f"| {name}: each of {added} more, 1 worker against 2 | {one * 1000:.0f} ms a file against "
+                    f"{two * 1000:.0f} ms | {one / two:.2f}× faster than 1 |")
     if base is not None:
         same = compare(work / "base1", work / "new1")
         rows.append(f"| {name}: before ({base.name}), 1 worker | {best['base1']:.2f} s | "
                     f"{best['base1'] / best['bare']:.2f}× bare; records {'identical' if not same else 'DIFFER'} |")
+        rows.append(f"| {name}: before ({base.name}), 2 workers | {best['base2']:.2f} s | "
+                    f"{best['base1'] / best['base2']:.2f}× faster than 1 |")
     two = compare(work / "new1", work / "new2")
     rows.append(f"| {name}: 1 and 2 workers | records {'identical' if not two else 'DIFFER'} | |")
     return rows

@@ -29,7 +29,7 @@ from typing import TypeVar
 
 from pipeline.cluster import run_on_dask
 from pipeline.datasets import history
-from pipeline.datasets.flags import flag_rows
+from pipeline.datasets.flags import flags_of
 from pipeline.datasets.rounds import round_rows
 from pipeline.datasets.write import (
     Writer,
@@ -143,7 +143,7 @@ def _local(jobs: list[Job], rules: Rules, workers: int, timeout: float | None, m
                      initargs=(rules, max_memory, os.getpid()), context=worker_context()) as pool:
         try:
             pending: dict[Future[Extraction], Job] = {}
-            queue = list(reversed(jobs))
+            queue = list(reversed(largest_first(jobs)))  # popped from the end
             while queue or pending:
                 # A short queue per worker: futures (and their results) never pile up in memory.
                 while queue and len(pending) < workers * 2:
@@ -164,6 +164,19 @@ def _local(jobs: list[Job], rules: Rules, workers: int, timeout: float | None, m
         except BaseException:
             pool.stop()  # Ctrl-C, SIGTERM, a failed write: running files are killed now, not waited for
             raise
+
+
+def largest_first(jobs: list[Job]) -> list[Job]:
+    """`jobs` in the order a pool starts them: the largest files first (bytes: a proxy for pages),
+    so that an agenda pack is not started last while the other workers run out of files and idle."""
+
+    def size(job: Job) -> int:
+        try:
+            return os.stat(job.path).st_size
+        except OSError:
+            return 0
+
+    return sorted(jobs, key=size, reverse=True)  # stable: files of one size keep their order
 
 
 def run_limited(fn: Callable[..., T], args: tuple, rules: Rules, timeout: float | None, max_memory: int) -> T:
@@ -368,8 +381,10 @@ def rebuild_history(out: str | Path, rules: Rules) -> int:
     counted = round_rows(out)
     write_rounds(out, counted)  # first: which copy of each round counts
     settle_canonical(out, counted)  # ... written into the parts researchers read
-    write_flags(out, flag_rows(out, rules.flags))  # then: the history takes each latest round's flags
-    rows = history.history_rows(out)
+    recs = history.rounds(out)  # read once: the flags and the history both come from these rounds
+    flagged = flags_of(recs, rules.flags)
+    write_flags(out, flagged)  # then: the history takes each latest round's flags
+    rows = history.history_of(history.with_flags(recs, {(f.report_id, f.review_key, f.rec_id): f.flags for f in flagged}))
     write_history(out, rows)  # even when empty: a stale history must not outlive its data
     return len(rows)
 

@@ -15,10 +15,13 @@ import resource
 import signal
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.models import Extraction
-from pipeline.rules import Rules, cached_rules
 from pipeline.vocab import OcrMode, Status
+
+if TYPE_CHECKING:  # the rules (pydantic) load in the driver after the fork server has started
+    from pipeline.rules import Rules
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ def run_job(job: Job, rules: Rules | None = None) -> Extraction:
     # Imported here: the driver process only schedules and writes, and never loads the stages
     # (spaCy, pdfminer: a second of start-up); the workers have them from the fork server.
     from pipeline.extract import extract_file
+    from pipeline.rules import cached_rules
 
     rules = rules or _WORKER_RULES or cached_rules(job.rules_dir)
     return extract_file(job.path, rules, job.scheme, sha256=job.sha256, all_pages=job.all_pages, ocr=job.ocr,

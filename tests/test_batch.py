@@ -17,7 +17,7 @@ from standins import fail_first_copy
 
 from conftest import PDFS, gold_for
 from pdfgen import control_char_pdf, inflating_pdf, nested_forms_pdf
-from pipeline.batch import ingest
+from pipeline.batch import ingest, largest_first
 from pipeline.cli import cli
 from pipeline.datasets.write import Writer, WriterBusy, history_path
 
@@ -256,6 +256,27 @@ def test_small_things(tmp_path, rules, monkeypatch):
     r = runner.invoke(cli, ["ingest", str(src), "--out", str(out), "--quiet", "--workers", "1", "--timeout", "0",
                             "--max-memory", "0"])
     assert r.exit_code == 130 and "interrupted after 0 file(s)" in r.output and "a re-run continues" in r.output
+
+
+def test_the_fork_server_starts_before_the_driver_loads_its_libraries():
+    """The fork server (pipeline.jobs.start_workers_early) imports the stages, about a second;
+    it starts first, so the driver's own imports (the rules' pydantic, pyarrow) run beside it."""
+    code = ("import sys, pipeline.jobs\n"
+            "heavy = {'pydantic', 'pipeline.rules', 'pyarrow', 'spacy', 'pdfplumber'} & set(sys.modules)\n"
+            "assert not heavy, heavy")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr[-2000:]
+
+
+def test_a_pool_starts_the_largest_files_first(tmp_path):
+    # An agenda pack started last would keep one worker busy while the others idle.
+    from pipeline.jobs import Job
+
+    sizes = {"a.pdf": 10, "b.pdf": 5000, "c.pdf": 300, "d.pdf": 300}
+    for name, size in sizes.items():
+        (tmp_path / name).write_bytes(b"x" * size)
+    jobs = [Job(str(tmp_path / n), "") for n in [*sizes, "gone.pdf"]]
+    assert [Path(j.path).name for j in largest_first(jobs)] == ["b.pdf", "c.pdf", "d.pdf", "a.pdf", "gone.pdf"]
 
 
 def test_workers_get_the_drivers_rules(tmp_path):

@@ -68,6 +68,22 @@ def test_history_carries_the_latest_rounds_flags(public_out):
     assert rows and all(isinstance(r["flags"], (list, tuple)) or hasattr(r["flags"], "__len__") for r in rows)
 
 
+def test_history_written_at_ingest_equals_the_one_read_back(public_out):
+    """An ingest derives the flags and the history from one read of the rounds (the flags in
+    memory); derived again from the written datasets (the flags dataset joined to the rounds),
+    the history is row for row the same, flags included."""
+    import dataclasses
+
+    import pyarrow.parquet as pq
+
+    from pipeline.datasets.history import history_rows
+    from pipeline.datasets.write import history_path
+
+    written = pq.read_table(history_path(public_out)).to_pylist()
+    assert written == [dataclasses.asdict(r) for r in history_rows(public_out)]
+    assert len(written) == 24 and sum(bool(r["flags"]) for r in written) == 6
+
+
 def test_flag_dates_use_the_latest_target(rules):
     from pipeline.datasets.flags import deadline, round_flags
 

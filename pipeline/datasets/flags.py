@@ -12,10 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from pipeline.datasets.history import REC_KEY, key_of, rounds
+from pipeline.datasets.history import REC_KEY, key_of
 from pipeline.datasets.schema import FlagRow
 from pipeline.rules import FlagRules
 from pipeline.vocab import ACHIEVED, FlagCheck
@@ -80,10 +79,11 @@ def round_flags(now: dict, prev: dict | None, rules: FlagRules) -> list[str]:
     return [f.name for f in rules.flags if now["category_outcome"] in f.outcomes and CHECKS[f.check](now, prev)]
 
 
-def flag_rows(data: str | Path, rules: FlagRules) -> list[FlagRow]:
-    """One row per recommendation and round that has flags, for every copy of its report."""
+def flags_of(recs: list[dict], rules: FlagRules) -> list[FlagRow]:
+    """One row per recommendation and round of `recs` (rounds as `history.rounds` returns
+    them) that has flags, for every copy of its report."""
     out: list[FlagRow] = []
-    for _, g in itertools.groupby(rounds(data), key=lambda r: key_of(r, REC_KEY)):
+    for _, g in itertools.groupby(recs, key=lambda r: key_of(r, REC_KEY)):
         prev: dict | None = None
         for now in g:
             flags = round_flags(now, prev, rules)

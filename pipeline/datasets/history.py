@@ -147,9 +147,20 @@ def history_rows(data: str | Path, as_of: dt.date | None = None) -> list[History
     if key not in _ROWS:
         if len(_ROWS) > 64:
             _ROWS.clear()
-        groups = itertools.groupby(rounds(path, as_of), key=lambda r: key_of(r, REC_KEY))
-        _ROWS[key] = group_portfolios([_history_row(k, list(g)) for k, g in groups])
+        _ROWS[key] = history_of(rounds(path, as_of))
     return list(_ROWS[key])
+
+
+def history_of(recs: list[dict]) -> list[HistoryRow]:
+    """The history rows of `recs` (rounds as `rounds` returns them): one per recommendation."""
+    groups = itertools.groupby(recs, key=lambda r: key_of(r, REC_KEY))
+    return group_portfolios([_history_row(k, list(g)) for k, g in groups])
+
+
+def with_flags(recs: list[dict], flagged: dict[tuple, list[str]]) -> list[dict]:
+    """`recs` with each round's `flags` taken from `flagged` ({(report_id, review_key, rec_id):
+    flags}, just derived) instead of the flags stored before (new dicts: `rounds` caches its own)."""
+    return [{**r, "flags": flagged.get((r["report_id"], r["review_key"], r["rec_id"]), [])} for r in recs]
 
 
 def _stamp(data: Path) -> tuple:

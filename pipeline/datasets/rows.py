@@ -23,7 +23,8 @@ def _structs(items: Iterable[object]) -> list[dict]:
     `to_table` refuses a row whose names differ). Boxes are rounded to 0.01 pt."""
     out = []
     for item in items:
-        d = dataclasses.asdict(item)  # type: ignore[call-overload]
+        # Flat dataclasses: a shallow dict (asdict's deep copy is most of a file's write).
+        d = {f.name: getattr(item, f.name) for f in dataclasses.fields(item)}  # type: ignore[arg-type]
         if d.get("bbox"):
             d["bbox"] = [round(v, 2) for v in d["bbox"]]
         out.append(d)
