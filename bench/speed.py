@@ -176,6 +176,10 @@ def throughput(work: Path, name: str, folder: Path, repeat: int, base: Path | No
         one, two = ((best[f"double{w}"] - best[f"new{w}"]) / added for w in (1, 2))
         rows.append(f"| {name}: each of {added} more, 1 worker against 2 | {one * 1000:.0f} ms a file against "
                     f"{two * 1000:.0f} ms | {one / two:.2f}× faster than 1 |")
+        # What is left of a run once its files are paid for: start-up and the batch's end.
+        fixed = [best[f"new{w}"] - added * cost for w, cost in ((1, one), (2, two))]
+        rows.append(f"| {name}: the rest of a run (start-up, history, exit), 1 and 2 workers | "
+                    f"{fixed[0]:.2f} s and {fixed[1]:.2f} s | |")
     if base is not None:
         same = compare(work / "base1", work / "new1")
         rows.append(f"| {name}: before ({base.name}), 1 worker | {best['base1']:.2f} s | "
