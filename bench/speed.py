@@ -7,10 +7,10 @@ Every run is a fresh interpreter started by this script, so start-up is counted:
   `extract_tables()` on every page and closes it;
 - `scrutiny ingest FOLDER --out NEW --workers 1` (then `--workers 2`), default limits.
 
-What a further file costs is measured too: the synthetic reports and as many more again are
-ingested with 1 and 2 workers, and (time for all - time for the first half) / files added
-is the cost of a file once the batch runs, start-up and the batch's end (history) left out:
-its ratio is how the workers themselves scale.
+The files' own pace is measured too: a run through the API stamps each file as it is
+written, and (last stamp - first stamp) / (files - 1) is what a file costs once the batch
+runs, start-up and the batch's end (history, exit) left out; its ratio between 1 and 2
+workers is how the workers themselves scale.
 
 Corpora: `--reports` synthetic reports (bench/synth.py) and the public corpus as the project
 holds it (data/raw, tests/fixtures/packs, tests/fixtures/westmarch: 25 PDFs). Each measure
@@ -59,6 +59,16 @@ for f in sorted(Path(sys.argv[1]).rglob("*.pdf")):
         for page in pdf.pages:
             page.extract_tables()
             page.close()
+"""
+# An ingest through the API (what the CLI calls) that prints when its first and last files were
+# written, and how many: the files' own pace, without start-up and the batch's end.
+STAMPED = """
+import sys, time
+from pipeline import api
+stamps = []
+if __name__ == "__main__":
+    api.ingest([sys.argv[1]], sys.argv[2], workers=int(sys.argv[3]), on_file=lambda x, p: stamps.append(time.perf_counter()))
+    print(stamps[0], stamps[-1], len(stamps))
 """
 PUBLIC = [ROOT / "data" / "raw", ROOT / "tests" / "fixtures" / "packs", ROOT / "tests" / "fixtures" / "westmarch"]
 
@@ -128,16 +138,12 @@ def pages_in(folder: Path) -> int:
 
 
 def corpora(work: Path, n_reports: int, seed: int) -> dict[str, Path]:
-    """The synthetic reports (and, in `synthetic-double`, those and as many more) and the public corpus."""
     rng = random.Random(seed)
-    synth, double = work / "synthetic", work / "synthetic-double"
+    synth = work / "synthetic"
     synth.mkdir()
-    double.mkdir()
-    for i in range(2 * n_reports):
-        write_report(double / f"report-{i:03d}.pdf", rng, rng.choice(["rows", "rows-ruled", "tracker"]),
+    for i in range(n_reports):
+        write_report(synth / f"report-{i:03d}.pdf", rng, rng.choice(["rows", "rows-ruled", "tracker"]),
                      n_recs=rng.randint(4, 12))
-        if i < n_reports:
-            shutil.copy(double / f"report-{i:03d}.pdf", synth)
     public = work / "public"
     public.mkdir()
     for folder in PUBLIC:
@@ -146,13 +152,23 @@ def corpora(work: Path, n_reports: int, seed: int) -> dict[str, Path]:
     return {f"{n_reports} synthetic reports": synth, f"public corpus ({len(list(public.glob('*.pdf')))} PDFs)": public}
 
 
+def stamped(checkout: Path, folder: Path, out: Path, workers: int) -> tuple[float, float, float]:
+    """(seconds from the first file written to the last, files between them, the whole run's
+    seconds) of an ingest run through the API in a fresh interpreter of `checkout`."""
+    shutil.rmtree(out, ignore_errors=True)
+    started = time.perf_counter()
+    res = subprocess.run([sys.executable, "-c", STAMPED, str(folder), str(out), str(workers)], cwd=checkout,
+                         capture_output=True, text=True, check=True)
+    whole = time.perf_counter() - started
+    first, last, n = (float(v) for v in res.stdout.split())
+    return last - first, n - 1, whole
+
+
 def throughput(work: Path, name: str, folder: Path, repeat: int, base: Path | None) -> list[str]:
-    """Rows for one corpus: the bare pass, 1 and 2 workers (and `base`), fastest of `repeat`.
-    With a `synthetic-double` folder beside `folder`, also what each further file costs with
-    1 and 2 workers: (time for both halves - time for the first) / files added, start-up and
-    the batch's end left out (the scaling of the workers themselves)."""
+    """Rows for one corpus: the bare pass, 1 and 2 workers (and `base`), fastest of `repeat`;
+    and the files alone: from the first file written to the last (start-up and the batch's end
+    left out), a stamped run each of 1 and 2 workers, the scaling of the workers themselves."""
     best: dict[str, float] = {}
-    double = folder.with_name("synthetic-double") if folder.name == "synthetic" else None
 
     def keep(key: str, seconds: float) -> None:
         best[key] = min(best.get(key, float("inf")), seconds)
@@ -161,9 +177,9 @@ def throughput(work: Path, name: str, folder: Path, repeat: int, base: Path | No
         keep("bare", timed([sys.executable, "-c", BARE, str(folder)], ROOT)[0])
         keep("new1", ingest(ROOT, folder, work / "new1", 1)[0])
         keep("new2", ingest(ROOT, folder, work / "new2", 2)[0])
-        if double is not None:
-            keep("double1", ingest(ROOT, double, work / "double1", 1)[0])
-            keep("double2", ingest(ROOT, double, work / "double2", 2)[0])
+        for w in (1, 2):
+            files_seconds, files, _ = stamped(ROOT, folder, work / f"stamped{w}", w)
+            keep(f"files{w}", files_seconds / files)
         if base is not None:
             keep("base1", ingest(base, folder, work / "base1", 1)[0])
             keep("base2", ingest(base, folder, work / "base2", 2)[0])
@@ -171,15 +187,13 @@ def throughput(work: Path, name: str, folder: Path, repeat: int, base: Path | No
     rows = [f"| {name}: bare pdfplumber pass | {best['bare']:.2f} s ({pages / best['bare']:.1f} pages/s) | |",
             f"| {name}: ingest, 1 worker | {best['new1']:.2f} s | {best['new1'] / best['bare']:.2f}× bare |",
             f"| {name}: ingest, 2 workers | {best['new2']:.2f} s | {best['new1'] / best['new2']:.2f}× faster than 1 |"]
-    if double is not None:
-        added = len(list(double.glob("*.pdf"))) - len(list(folder.glob("*.pdf")))
-        one, two = ((best[f"double{w}"] - best[f"new{w}"]) / added for w in (1, 2))
-        rows.append(f"| {name}: each of {added} more, 1 worker against 2 | {one * 1000:.0f} ms a file against "
-                    f"{two * 1000:.0f} ms | {one / two:.2f}× faster than 1 |")
-        # What is left of a run once its files are paid for: start-up and the batch's end.
-        fixed = [best[f"new{w}"] - added * cost for w, cost in ((1, one), (2, two))]
-        rows.append(f"| {name}: the rest of a run (start-up, history, exit), 1 and 2 workers | "
-                    f"{fixed[0]:.2f} s and {fixed[1]:.2f} s | |")
+    one, two = best["files1"], best["files2"]
+    rows.append(f"| {name}: the files alone (first written to last), 1 worker against 2 | {one * 1000:.0f} ms a file "
+                f"against {two * 1000:.0f} ms | {one / two:.2f}× faster than 1 |")
+    # What is left of a run once its files are paid for: start-up, the first file, the history, exit.
+    files = len(list(folder.glob("*.pdf")))
+    rows.append(f"| {name}: the rest of a run (start-up, history, exit), 1 and 2 workers | "
+                f"{best['new1'] - files * one:.2f} s and {best['new2'] - files * two:.2f} s | |")
     if base is not None:
         same = compare(work / "base1", work / "new1")
         rows.append(f"| {name}: before ({base.name}), 1 worker | {best['base1']:.2f} s | "
