@@ -384,7 +384,7 @@ def rebuild_history(out: str | Path, rules: Rules) -> int:
     recs = history.rounds(out)  # read once: the flags and the history both come from these rounds
     flagged = flags_of(recs, rules.flags)
     write_flags(out, flagged)  # then: the history takes each latest round's flags
-    rows = history.history_of(history.with_flags(recs, {(f.report_id, f.review_key, f.rec_id): f.flags for f in flagged}))
+    rows = history.history_of(history.with_flags(recs, flagged))
     write_history(out, rows)  # even when empty: a stale history must not outlive its data
     return len(rows)
 

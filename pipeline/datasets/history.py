@@ -18,7 +18,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.datasets.schema import HistoryRow, columns
+from pipeline.datasets.schema import FlagRow, HistoryRow, columns
 from pipeline.datasets.views import connect, has_parts
 from pipeline.text import fold
 from pipeline.vocab import ACHIEVED, UNCATEGORISED
@@ -157,10 +157,12 @@ def history_of(recs: list[dict]) -> list[HistoryRow]:
     return group_portfolios([_history_row(k, list(g)) for k, g in groups])
 
 
-def with_flags(recs: list[dict], flagged: dict[tuple, list[str]]) -> list[dict]:
-    """`recs` with each round's `flags` taken from `flagged` ({(report_id, review_key, rec_id):
-    flags}, just derived) instead of the flags stored before (new dicts: `rounds` caches its own)."""
-    return [{**r, "flags": flagged.get((r["report_id"], r["review_key"], r["rec_id"]), [])} for r in recs]
+def with_flags(recs: list[dict], flagged: list[FlagRow]) -> list[dict]:
+    """`recs` with each round's `flags` taken from `flagged` (just derived) instead of the flags
+    stored before, matched as the `recommendations` view joins them (new dicts: `rounds`
+    caches its own)."""
+    by_round = {(f.report_id, f.review_key, f.rec_id): f.flags for f in flagged}
+    return [{**r, "flags": by_round.get((r["report_id"], r["review_key"], r["rec_id"]), [])} for r in recs]
 
 
 def _stamp(data: Path) -> tuple:
